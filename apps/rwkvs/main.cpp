@@ -1,0 +1,30 @@
+// rwkvs: the command-line front of rwkv-stream. Each subcommand is one file; this file only wires
+// them together and turns errors into "error: ..." lines and exit codes (usage errors exit 2).
+#include <cstdio>
+#include <exception>
+
+#include "apps/rwkvs/commands.h"
+#include "base/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rwkv-stream: train and run RWKV-4 models on long audio and text sequences"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rwkvs 0.1.0");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
+    return 2;
+  } catch (const rwkvs::UsageError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,73 @@
+#pragma once
+// The parameters of an RWKV-4 model as one flat float block, each tensor a slice of it under its
+// official checkpoint name and shape (spec §2). Gradients and optimizer moments use the same layout.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "src/model/config.h"
+
+namespace rwkvs {
+
+struct ParamInfo {
+  std::string name;            // official key, e.g. "blocks.3.att.key.weight"
+  std::vector<int64_t> shape;  // official shape, e.g. {A, C}; time_mix_* are {1, 1, C}
+  size_t offset = 0;           // start in the flat block, in floats
+  size_t numel = 0;
+  bool weight_decay = false;   // AdamW decays matrices only
+};
+
+// Names, shapes and offsets of every parameter, in a fixed order.
+class ParamLayout {
+ public:
+  explicit ParamLayout(const ModelConfig& config);
+  const std::vector<ParamInfo>& tensors() const { return tensors_; }
+  size_t total() const { return total_; }
+  const ParamInfo* find(const std::string& name) const;
+  const ParamInfo& at(const std::string& name) const;  // throws if absent
+
+ private:
+  void add(std::string name, std::vector<int64_t> shape, bool weight_decay);
+  std::vector<ParamInfo> tensors_;
+  std::unordered_map<std::string, size_t> index_;
+  size_t total_ = 0;
+};
+
+// Pointers into one flat block for the tensors of a block (layer). Shapes in comments.
+struct BlockView {
+  float* ln0_w = nullptr;         // (C) block 0 only, else null
+  float* ln0_b = nullptr;         // (C)
+  float* ln1_w;                   // (C)
+  float* ln1_b;                   // (C)
+  float* ln2_w;                   // (C)
+  float* ln2_b;                   // (C)
+  float* att_time_decay;          // (A) raw w; the per-step decay is exp(-exp(w))
+  float* att_time_first;          // (A) raw u
+  float* att_time_mix_k;          // (C)
+  float* att_time_mix_v;          // (C)
+  float* att_time_mix_r;          // (C)
+  float* att_key;                 // (A, C)
+  float* att_value;               // (A, C)
+  float* att_receptance;          // (A, C)
+  float* att_output;              // (C, A)
+  float* ffn_time_mix_k;          // (C)
+  float* ffn_time_mix_r;          // (C)
+  float* ffn_key;                 // (F, C)
+  float* ffn_receptance;          // (C, C)
+  float* ffn_value;               // (C, F)
+};
+
+struct ModelView {
+  float* emb;                     // (V, C)
+  std::vector<BlockView> blocks;  // L
+  float* ln_out_w;                // (C)
+  float* ln_out_b;                // (C)
+  float* head;                    // (V, C)
+};
+
+// Views of the flat block 'base' (params, grads or moments: anything laid out by 'layout').
+ModelView make_view(const ParamLayout& layout, float* base, int n_layer);
+
+}  // namespace rwkvs

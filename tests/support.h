@@ -1,0 +1,53 @@
+#pragma once
+// Shared helpers for the doctest units: array comparison with a useful report, temp dirs, running
+// the CLI and the Python oracles.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+namespace rwkvs::test {
+
+struct Comparison {
+  bool ok = true;
+  size_t n = 0;
+  size_t first_bad = SIZE_MAX;  // first index outside tolerance
+  size_t worst = 0;             // index of the largest absolute difference
+  double max_abs = 0;           // largest |got - want|
+  double nmse = 0;              // sum (got-want)^2 / sum want^2 (normalised error)
+  double got_at_bad = 0, want_at_bad = 0;
+  std::string describe() const;
+};
+
+// Element i passes when |got - want| <= atol + rtol * |want| (NaN never passes).
+template <class A, class B>
+Comparison compare(const A* got, const B* want, size_t n, double atol, double rtol);
+
+// A fresh empty directory under the build tree, unique to this process and name.
+std::string temp_dir(const std::string& name);
+
+// Runs a shell command, returns its exit status; stdout+stderr go to *output when given.
+int run(const std::string& command, std::string* output = nullptr);
+
+// The rwkvs binary built with the tests, and the oracle scripts.
+std::string cli();
+std::string oracle(const std::string& script);  // path to ../shared/reference/<script>
+bool have_torch();
+std::string python();
+
+std::vector<float> read_f32_file(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+}  // namespace rwkvs::test
+
+// Checks two arrays element-wise and reports the first bad index, the largest difference and the
+// normalised error when they disagree.
+#define CHECK_ARRAYS_CLOSE(got, want, n, atol, rtol)                                   \
+  do {                                                                                 \
+    const auto _cmp = ::rwkvs::test::compare((got), (want), (n), (atol), (rtol));      \
+    INFO(_cmp.describe());                                                             \
+    CHECK(_cmp.ok);                                                                    \
+  } while (0)
