@@ -1,7 +1,12 @@
 #pragma once
-// Each subcommand lives in its own file (cmd_<name>.cpp) and registers itself on the top-level app.
+// Each subcommand lives in its own file (cmd_<name>.cpp, bench_<name>.cpp) and registers itself.
 #include <CLI/CLI.hpp>
 
 namespace rwkvs::app {
+
+void add_bench_command(CLI::App& app);
+
+// bench sub-subcommands
+void add_bench_wkv(CLI::App& bench);
 
 }  // namespace rwkvs::app

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"rwkv-stream: train and run RWKV-4 models on long audio and text sequences"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rwkvs 0.1.0");
+  rwkvs::app::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
