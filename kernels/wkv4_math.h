@@ -19,6 +19,7 @@ constexpr float kWkvEmpty = -1e38f;
 
 // Two-term log-sum-exp weights: p = max(x1, x2), f1 = e^{x1-p}, f2 = e^{x2-p}. One of them is
 // exactly 1, so a single exp serves both.
+// R is a scalar (float, double) or a SIMD lane vector (Float8); the formulas are the same.
 template <class R>
 struct Lse2 {
   R p, f1, f2;
@@ -26,9 +27,10 @@ struct Lse2 {
 
 template <class R>
 RWKVS_HD Lse2<R> lse2(R x1, R x2) {
-  const bool first = x1 >= x2;
-  const R d = exp_approx(first ? x2 - x1 : x1 - x2);
-  return {first ? x1 : x2, first ? R(1) : d, first ? d : R(1)};
+  const auto first = x1 >= x2;
+  const R one = splat<R>(1.0f);
+  const R d = exp_approx(select(first, x2 - x1, x1 - x2));
+  return {select(first, x1, x2), select(first, one, d), select(first, d, one)};
 }
 
 // Output of one step from the state before it.
