@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <set>
 
@@ -121,7 +123,10 @@ void convert_to_f32(const std::string& dtype, const unsigned char* src, float* o
     for (size_t i = 0; i < n; ++i) {
       double d;
       std::memcpy(&d, src + 8 * i, 8);
-      out[i] = static_cast<float>(d);
+      // Beyond the float range the C++ cast is undefined; IEEE rounding gives +-inf from the
+      // halfway point above FLT_MAX, so spell that out.
+      constexpr float inf = std::numeric_limits<float>::infinity();
+      out[i] = std::fabs(d) >= 0x1.ffffffp127 ? (d > 0 ? inf : -inf) : static_cast<float>(d);
     }
   }
 }
