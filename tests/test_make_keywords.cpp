@@ -1,0 +1,156 @@
+// scripts/make_keywords.sh: a tiny synthetic Speech Commands set has the right layout and format,
+// keeps held-out voices out of training, and is a pure function of its seed.
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "src/io/audio_folder_dataset.h"
+#include "tests/support.h"
+
+namespace fs = std::filesystem;
+using rwkvs::AudioDataset;
+using rwkvs::AudioExample;
+
+namespace {
+
+bool on_path(const char* tool) { return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0; }
+
+// Runs the script with the given arguments; returns its exit status and output.
+int make_keywords(const std::string& args, std::string* output) {
+  const std::string script = std::string(RWKVS_SOURCE_DIR) + "/scripts/make_keywords.sh";
+  return rwkvs::test::run("bash " + script + " " + args, output);
+}
+
+std::string tiny_args(const std::string& out, int seed) {
+  return "--out " + out + " --per-word 6 --unknown-count 5 --noise-seconds 1 --jobs 2 --seed " + std::to_string(seed);
+}
+
+// Every file under 'root' (hidden ones too), relative and sorted.
+std::vector<std::string> files_under(const std::string& root) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file()) files.push_back(fs::path(e.path()).lexically_relative(root).generic_string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::set<std::string> voices_of(const std::vector<AudioExample>& xs) {
+  std::set<std::string> voices;
+  for (const AudioExample& x : xs) voices.insert(rwkvs::speaker_of(x.path));
+  return voices;
+}
+
+bool disjoint(const std::set<std::string>& a, const std::set<std::string>& b) {
+  for (const std::string& x : a)
+    if (b.count(x)) return false;
+  return true;
+}
+
+void check_clip_format(const std::string& path, sf_count_t frames) {
+  SF_INFO info{};
+  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+  REQUIRE_MESSAGE(f, "cannot open " << path << ": " << sf_strerror(nullptr));
+  std::vector<short> samples(static_cast<size_t>(info.frames * info.channels));
+  const sf_count_t got = sf_read_short(f, samples.data(), static_cast<sf_count_t>(samples.size()));
+  sf_close(f);
+  INFO(path);
+  CHECK(info.samplerate == 16000);
+  CHECK(info.channels == 1);
+  CHECK(info.format == (SF_FORMAT_WAV | SF_FORMAT_PCM_16));
+  CHECK(info.frames == frames);
+  CHECK(got == info.frames);
+  int peak = 0;
+  for (short s : samples) peak = std::max(peak, std::abs(static_cast<int>(s)));
+  CHECK(peak > 1000);    // there is sound in it ...
+  CHECK(peak < 32767);   // ... and it is not clipped
+}
+
+}  // namespace
+
+TEST_CASE("make_keywords: layout, format, voice split and determinism") {
+  if (!on_path("espeak-ng") || !on_path("sox")) {
+    std::printf("skipped: espeak-ng and sox are needed to synthesise keywords\n");
+    std::fflush(stdout);
+    std::_Exit(77);
+  }
+  const std::string dir = rwkvs::test::temp_dir("make_keywords");
+  const std::string a = dir + "/a", b = dir + "/b", c = dir + "/c";
+  std::string output;
+  REQUIRE_MESSAGE(make_keywords(tiny_args(a, 7), &output) == 0, output);
+  CHECK(output.find("65 clips") != std::string::npos);
+
+  // Layout: Speech Commands, read back by our own folder reader (list files included).
+  const AudioDataset data = rwkvs::load_audio_folder(a);
+  CHECK(data.classes == std::vector<std::string>{"_unknown_", "down", "go", "left", "no", "off", "on", "right",
+                                                 "stop", "up", "yes"});
+  std::vector<size_t> per_class(data.classes.size(), 0);
+  for (const auto* split : {&data.train, &data.validation, &data.test})
+    for (const AudioExample& x : *split) per_class[static_cast<size_t>(x.label)]++;
+  CHECK(per_class[0] == 5);
+  for (size_t k = 1; k < per_class.size(); ++k) CHECK(per_class[k] == 6);
+  CHECK(fs::is_regular_file(a + "/validation_list.txt"));
+  CHECK(fs::is_regular_file(a + "/testing_list.txt"));
+  REQUIRE(data.noise_files.size() == 5);
+  for (const std::string& noise : data.noise_files) check_clip_format(noise, 16000);
+  for (const auto* split : {&data.train, &data.validation, &data.test})
+    for (const AudioExample& x : *split) check_clip_format(x.path, 16000);
+
+  // Voices: held-out splits are non-empty and share no voice with training or each other.
+  const std::set<std::string> train = voices_of(data.train), validation = voices_of(data.validation),
+                              test = voices_of(data.test);
+  CHECK(!validation.empty());
+  CHECK(!test.empty());
+  CHECK(disjoint(train, validation));
+  CHECK(disjoint(train, test));
+  CHECK(disjoint(validation, test));
+
+  // Determinism: the same seed gives the same bytes; another seed gives other clips.
+  REQUIRE_MESSAGE(make_keywords(tiny_args(b, 7), &output) == 0, output);
+  REQUIRE_MESSAGE(make_keywords(tiny_args(c, 8), &output) == 0, output);
+  const std::vector<std::string> files = files_under(a);
+  REQUIRE(files == files_under(b));
+  CHECK(files.size() == 65 + 5 + 4);  // clips, noises, two lists, two stamp files
+  for (const std::string& f : files) {
+    INFO(f);
+    CHECK(rwkvs::test::read_text(a + "/" + f) == rwkvs::test::read_text(b + "/" + f));
+  }
+  CHECK(rwkvs::test::read_text(a + "/testing_list.txt") != rwkvs::test::read_text(c + "/testing_list.txt"));
+  CHECK(rwkvs::test::read_text(a + "/_background_noise_/white_noise.wav") !=
+        rwkvs::test::read_text(c + "/_background_noise_/white_noise.wav"));
+  size_t new_clips = 0;  // clips of seed 8 that seed 7 did not make byte for byte
+  for (const std::string& f : files_under(c))
+    if (f.ends_with(".wav") && !f.starts_with("_background_noise_/") &&
+        (!fs::exists(a + "/" + f) || rwkvs::test::read_text(a + "/" + f) != rwkvs::test::read_text(c + "/" + f)))
+      ++new_clips;
+  CHECK(new_clips > 55);
+
+  // A finished output is left alone; a folder the script did not make is refused.
+  REQUIRE(make_keywords(tiny_args(a, 7), &output) == 0);
+  CHECK(output.find("up to date") != std::string::npos);
+  fs::create_directories(dir + "/foreign");
+  rwkvs::test::write_text(dir + "/foreign/notes.txt", "mine");
+  CHECK(make_keywords(tiny_args(dir + "/foreign", 7), &output) != 0);
+  CHECK(output.find("was not made by this script") != std::string::npos);
+  CHECK(rwkvs::test::read_text(dir + "/foreign/notes.txt") == "mine");
+}
+
+TEST_CASE("make_keywords: chosen keywords and unknown words") {
+  if (!on_path("espeak-ng") || !on_path("sox")) std::_Exit(77);
+  const std::string out = rwkvs::test::temp_dir("make_keywords_custom") + "/set";
+  std::string output;
+  REQUIRE_MESSAGE(make_keywords("--out " + out + " --keywords 'on off' --unknown-words 'on cat dog' --per-word 2 "
+                                "--noise-seconds 1 --seed 3",
+                                &output) == 0,
+                  output);
+  const AudioDataset data = rwkvs::load_audio_folder(out);
+  CHECK(data.classes == std::vector<std::string>{"_unknown_", "off", "on"});
+  CHECK(data.train.size() + data.validation.size() + data.test.size() == 2 + 2 + 4);
+  CHECK(make_keywords("--out " + out + "2 --keywords 'On'", &output) != 0);
+  CHECK(output.find("keyword 'On' must be a lower-case word") != std::string::npos);
+}
