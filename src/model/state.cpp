@@ -1,0 +1,53 @@
+#include "src/model/state.h"
+
+#include <algorithm>
+
+#include "kernels/wkv4_math.h"
+
+namespace rwkvs {
+
+RecurrentState::RecurrentState(const ModelConfig& config, int64_t batch)
+    : batch_(batch), C_(config.n_embd), A_(config.dim_att), n_layer_(config.n_layer),
+      data_(static_cast<size_t>(config.n_layer) * batch * (2 * config.n_embd + 3 * config.dim_att)) {
+  reset();
+}
+
+LayerStateView RecurrentState::layer(int l) {
+  float* p = data_.data() + static_cast<size_t>(l) * batch_ * (2 * C_ + 3 * A_);
+  LayerStateView v;
+  v.att_x = p;
+  v.aa = v.att_x + batch_ * C_;
+  v.bb = v.aa + batch_ * A_;
+  v.pp = v.bb + batch_ * A_;
+  v.ffn_x = v.pp + batch_ * A_;
+  return v;
+}
+
+void RecurrentState::reset() {
+  for (int64_t b = 0; b < batch_; ++b) reset(b);
+}
+
+void RecurrentState::reset(int64_t b) {
+  for (int l = 0; l < n_layer_; ++l) {
+    LayerStateView v = layer(l);
+    std::fill(v.att_x + b * C_, v.att_x + (b + 1) * C_, 0.0f);
+    std::fill(v.ffn_x + b * C_, v.ffn_x + (b + 1) * C_, 0.0f);
+    std::fill(v.aa + b * A_, v.aa + (b + 1) * A_, 0.0f);
+    std::fill(v.bb + b * A_, v.bb + (b + 1) * A_, 0.0f);
+    std::fill(v.pp + b * A_, v.pp + (b + 1) * A_, kernels::kWkvEmpty);
+  }
+}
+
+void RecurrentState::copy_sequence(int64_t to, const RecurrentState& src, int64_t from) {
+  for (int l = 0; l < n_layer_; ++l) {
+    LayerStateView d = layer(l);
+    const LayerStateView s = src.layer(l);
+    std::copy(s.att_x + from * C_, s.att_x + (from + 1) * C_, d.att_x + to * C_);
+    std::copy(s.ffn_x + from * C_, s.ffn_x + (from + 1) * C_, d.ffn_x + to * C_);
+    std::copy(s.aa + from * A_, s.aa + (from + 1) * A_, d.aa + to * A_);
+    std::copy(s.bb + from * A_, s.bb + (from + 1) * A_, d.bb + to * A_);
+    std::copy(s.pp + from * A_, s.pp + (from + 1) * A_, d.pp + to * A_);
+  }
+}
+
+}  // namespace rwkvs

@@ -1,0 +1,50 @@
+#pragma once
+// The recurrent state of RWKV-4 for B independent sequences: per layer five named vectors
+// (spec §4.4), att_x and ffn_x the last LayerNorm outputs entering time-mix and channel-mix, and
+// the WKV sums aa, bb, pp. Memory is 5 * L * B * C floats (A = C), whatever the stream length.
+#include <cstdint>
+#include <vector>
+
+#include "src/core/buffer.h"
+#include "src/model/config.h"
+
+namespace rwkvs {
+
+struct LayerStateView {
+  float* att_x;  // (B, C) LN1 output of the previous token
+  float* aa;     // (B, A) WKV numerator, scaled by e^-pp
+  float* bb;     // (B, A) WKV denominator, scaled by e^-pp
+  float* pp;     // (B, A) running max exponent
+  float* ffn_x;  // (B, C) LN2 output of the previous token
+};
+
+class RecurrentState {
+ public:
+  RecurrentState() = default;
+  RecurrentState(const ModelConfig& config, int64_t batch);
+
+  // The empty state: zeros, and pp at its "minus infinity" sentinel.
+  void reset();
+  // Resets sequence b only.
+  void reset(int64_t b);
+
+  int64_t batch() const { return batch_; }
+  int n_layer() const { return n_layer_; }
+  LayerStateView layer(int l);
+  LayerStateView layer(int l) const { return const_cast<RecurrentState*>(this)->layer(l); }
+
+  // The raw floats (for save/load and copies): layer-major, then the five fields, then (B, C|A).
+  float* data() { return data_.data(); }
+  const float* data() const { return data_.data(); }
+  size_t size() const { return data_.size(); }
+
+  // Copies sequence 'from' of 'src' into sequence 'to' of this state (forking, batching sessions).
+  void copy_sequence(int64_t to, const RecurrentState& src, int64_t from);
+
+ private:
+  int64_t batch_ = 0, C_ = 0, A_ = 0;
+  int n_layer_ = 0;
+  AlignedBuffer<float> data_;
+};
+
+}  // namespace rwkvs
