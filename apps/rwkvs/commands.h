@@ -5,8 +5,10 @@
 namespace rwkvs::app {
 
 void add_bench_command(CLI::App& app);
+void add_features_command(CLI::App& app);
 
 // bench sub-subcommands
 void add_bench_wkv(CLI::App& bench);
+void add_bench_features(CLI::App& bench);
 
 }  // namespace rwkvs::app

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "rwkvs 0.1.0");
   rwkvs::app::add_bench_command(app);
+  rwkvs::app::add_features_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

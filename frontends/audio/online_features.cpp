@@ -1,0 +1,81 @@
+#include "frontends/audio/online_features.h"
+
+#include <algorithm>
+
+#include "base/error.h"
+
+namespace rwkvs {
+
+OnlineFeatures::OnlineFeatures(std::shared_ptr<const FeatureComputer> computer)
+    : computer_(std::move(computer)) {
+  RWKVS_CHECK(computer_ != nullptr, "OnlineFeatures: no feature computer given");
+  scratch_ = computer_->make_scratch();
+  frame_.resize(static_cast<size_t>(computer_->geometry().length));
+}
+
+void OnlineFeatures::accept_waveform(double sample_rate, const float* samples, size_t n) {
+  if (finished_) fail("accept_waveform: the stream was already finished (input_finished() was called)");
+  if (sample_rate != computer_->sample_rate())
+    fail("accept_waveform: got audio at ", sample_rate, " Hz but the features are set up for ",
+         computer_->sample_rate(), " Hz; resample first");
+  if (n == 0) return;
+  RWKVS_CHECK(samples != nullptr, "accept_waveform: null samples with n = ", n);
+  samples_.insert(samples_.end(), samples, samples + n);
+  samples_received_ += static_cast<int64_t>(n);
+  compute_frames(computer_->geometry().frames_final_before_end(samples_received_));
+  drop_consumed_samples();
+}
+
+void OnlineFeatures::input_finished() {
+  if (finished_) return;
+  finished_ = true;
+  compute_frames(computer_->geometry().num_frames(samples_received_));
+  samples_.clear();
+  samples_.shrink_to_fit();
+  samples_start_ = samples_received_;
+}
+
+void OnlineFeatures::compute_frames(int64_t target) {
+  if (target <= frames_ready_) return;
+  const FrameGeometry& g = computer_->geometry();
+  const int64_t dim = computer_->dim();
+  frames_.resize(static_cast<size_t>((target - frames_start_) * dim));
+  const int64_t n_total = finished_ ? samples_received_ : -1;
+  for (int64_t f = frames_ready_; f < target; ++f) {
+    g.extract(f, samples_.data(), samples_start_, static_cast<int64_t>(samples_.size()), n_total, frame_.data());
+    computer_->compute_frame(f, frame_.data(), frames_.data() + (f - frames_start_) * dim, *scratch_);
+  }
+  frames_ready_ = target;
+}
+
+void OnlineFeatures::drop_consumed_samples() {
+  // Pending frames start at or after start(frames_ready_); reflections at the end of the signal
+  // reach back less than one window before that. Dropping only when the dead prefix is at least as
+  // long as what we keep makes the copying O(1) per sample.
+  const FrameGeometry& g = computer_->geometry();
+  const int64_t keep_from = std::max<int64_t>(0, g.start(frames_ready_) - g.length);
+  const int64_t dead = std::min(keep_from, samples_received_) - samples_start_;
+  if (dead <= 0 || dead < static_cast<int64_t>(samples_.size()) - dead) return;
+  samples_.erase(samples_.begin(), samples_.begin() + dead);
+  samples_start_ += dead;
+}
+
+const float* OnlineFeatures::get_frame(int64_t i) const {
+  if (i < first_frame_ || i >= frames_ready_)
+    fail("get_frame: frame ", i, " is not available (frames ", first_frame_, "..", frames_ready_ - 1,
+         " are; earlier ones were popped, later ones are not ready)");
+  return frames_.data() + (i - frames_start_) * computer_->dim();
+}
+
+void OnlineFeatures::pop(int64_t n) {
+  RWKVS_CHECK(n >= 0, "pop: count must be >= 0, got ", n);
+  first_frame_ = std::min(first_frame_ + n, frames_ready_);
+  const int64_t dead = first_frame_ - frames_start_, live = frames_ready_ - first_frame_;
+  if (dead > 0 && dead >= live) {  // amortised O(1) per frame, as for the samples
+    const int64_t dim = computer_->dim();
+    frames_.erase(frames_.begin(), frames_.begin() + dead * dim);
+    frames_start_ = first_frame_;
+  }
+}
+
+}  // namespace rwkvs
