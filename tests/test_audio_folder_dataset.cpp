@@ -52,10 +52,11 @@ std::vector<std::string> relative_paths(const std::vector<AudioExample>& xs, con
 // yes/no/_unknown_ classes, noise, and things the loader must ignore.
 std::string make_small_tree(const std::string& name) {
   const std::string root = rwkvs::test::temp_dir(name);
-  for (const char* f : {"yes/aa_nohash_0.wav", "yes/aa_nohash_1.wav", "yes/bb_nohash_0.wav", "yes/cc_nohash_0.flac",
-                        "no/aa_nohash_0.wav", "no/bb_nohash_0.WAV", "no/dd_nohash_0.wav",
-                        "_unknown_/ee_nohash_0.wav", "_background_noise_/white.wav", "_background_noise_/pink.wav",
-                        ".hidden/zz_nohash_0.wav", "yes/.partial.wav", "yes/nested/ff_nohash_0.wav"})
+  for (const char* f :
+       {"yes/aa_nohash_0.wav", "yes/aa_nohash_1.wav", "yes/bb_nohash_0.wav", "yes/cc_nohash_0.flac",
+        "no/aa_nohash_0.wav", "no/bb_nohash_0.WAV", "no/dd_nohash_0.wav", "_unknown_/ee_nohash_0.wav",
+        "_background_noise_/white.wav", "_background_noise_/pink.wav", ".hidden/zz_nohash_0.wav",
+        "yes/.partial.wav", "yes/nested/ff_nohash_0.wav"})
     write_wav(root + "/" + f);
   rwkvs::test::write_text(root + "/yes/README.txt", "not audio");
   rwkvs::test::write_text(root + "/_background_noise_/README.md", "not audio");
@@ -101,10 +102,13 @@ TEST_CASE("folder dataset: validation_list.txt and testing_list.txt define the s
   rwkvs::test::write_text(root + "/validation_list.txt", "yes/bb_nohash_0.wav\r\n\nno/bb_nohash_0.WAV\n");
   rwkvs::test::write_text(root + "/testing_list.txt", "  _unknown_/ee_nohash_0.wav  \n./no/dd_nohash_0.wav");
   const AudioDataset data = rwkvs::load_audio_folder(root);
-  CHECK(relative_paths(data.validation, root) == std::vector<std::string>{"no/bb_nohash_0.WAV", "yes/bb_nohash_0.wav"});
-  CHECK(relative_paths(data.test, root) == std::vector<std::string>{"_unknown_/ee_nohash_0.wav", "no/dd_nohash_0.wav"});
-  CHECK(relative_paths(data.train, root) == std::vector<std::string>{"no/aa_nohash_0.wav", "yes/aa_nohash_0.wav",
-                                                                     "yes/aa_nohash_1.wav", "yes/cc_nohash_0.flac"});
+  CHECK(relative_paths(data.validation, root) ==
+        std::vector<std::string>{"no/bb_nohash_0.WAV", "yes/bb_nohash_0.wav"});
+  CHECK(relative_paths(data.test, root) ==
+        std::vector<std::string>{"_unknown_/ee_nohash_0.wav", "no/dd_nohash_0.wav"});
+  CHECK(relative_paths(data.train, root) ==
+        std::vector<std::string>{"no/aa_nohash_0.wav", "yes/aa_nohash_0.wav", "yes/aa_nohash_1.wav",
+                                 "yes/cc_nohash_0.flac"});
   CHECK(data.test[0].label_name == "_unknown_");
   CHECK(data.test[0].label == 0);
 
@@ -126,7 +130,8 @@ TEST_CASE("folder dataset: the hash split keeps every speaker in one split") {
   const int speakers = 60;
   for (int s = 0; s < speakers; ++s)
     for (const char* word : {"go", "stop"})
-      for (int n = 0; n < 2; ++n) write_wav(root + "/" + word + "/spk" + std::to_string(s) + "_nohash_" + std::to_string(n) + ".wav");
+      for (int n = 0; n < 2; ++n)
+        write_wav(root + "/" + word + "/spk" + std::to_string(s) + "_nohash_" + std::to_string(n) + ".wav");
   const AudioDataset data = rwkvs::load_audio_folder(root);  // 10% validation, 10% test
   std::map<std::string, std::set<int>> splits_of_speaker;
   const std::vector<AudioExample>* splits[] = {&data.train, &data.validation, &data.test};
@@ -152,9 +157,11 @@ TEST_CASE("folder dataset: the hash split keeps every speaker in one split") {
   rwkvs::FolderSplitOptions all_validation;
   all_validation.validation_percent = 100;
   all_validation.test_percent = 0;
-  CHECK(rwkvs::load_audio_folder(root, all_validation).validation.size() == static_cast<size_t>(speakers * 4));
+  CHECK(rwkvs::load_audio_folder(root, all_validation).validation.size() ==
+        static_cast<size_t>(speakers * 4));
   all_validation.test_percent = 1;
-  CHECK(error_of([&] { rwkvs::load_audio_folder(root, all_validation); }).find("sum to <= 100") != std::string::npos);
+  CHECK(error_of([&] { rwkvs::load_audio_folder(root, all_validation); }).find("sum to <= 100") !=
+        std::string::npos);
 }
 
 TEST_CASE("folder dataset: errors name the path") {
@@ -185,10 +192,12 @@ TEST_CASE("folder dataset: errors name the path") {
   rwkvs::test::write_text(listed + "/yes/notes.txt", "");
   rwkvs::test::write_text(listed + "/testing_list.txt", "yes/a_nohash_0.wav\n\nyes/gone_nohash_0.wav\n");
   message = error_of([&] { rwkvs::load_audio_folder(listed); });
-  CHECK(message == "audio dataset: '" + listed + "/testing_list.txt' line 3 names 'yes/gone_nohash_0.wav', which does not exist");
+  CHECK(message == "audio dataset: '" + listed +
+                       "/testing_list.txt' line 3 names 'yes/gone_nohash_0.wav', which does not exist");
   rwkvs::test::write_text(listed + "/testing_list.txt", "yes/notes.txt\n");
   message = error_of([&] { rwkvs::load_audio_folder(listed); });
-  CHECK(message.find("line 1 names 'yes/notes.txt', which is not an audio file of a class folder") != std::string::npos);
+  CHECK(message.find("line 1 names 'yes/notes.txt', which is not an audio file of a class folder") !=
+        std::string::npos);
 
   rwkvs::test::write_text(listed + "/testing_list.txt", "yes/a_nohash_0.wav\n");
   rwkvs::test::write_text(listed + "/validation_list.txt", "yes/a_nohash_0.wav\n");

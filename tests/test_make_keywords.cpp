@@ -19,7 +19,9 @@ using rwkvs::AudioExample;
 
 namespace {
 
-bool on_path(const char* tool) { return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0; }
+bool on_path(const char* tool) {
+  return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0;
+}
 
 // Runs the script with the given arguments; returns its exit status and output.
 int make_keywords(const std::string& args, std::string* output) {
@@ -28,7 +30,8 @@ int make_keywords(const std::string& args, std::string* output) {
 }
 
 std::string tiny_args(const std::string& out, int seed) {
-  return "--out " + out + " --per-word 6 --unknown-count 5 --noise-seconds 1 --jobs 2 --seed " + std::to_string(seed);
+  return "--out " + out + " --per-word 6 --unknown-count 5 --noise-seconds 1 --jobs 2 --seed " +
+         std::to_string(seed);
 }
 
 // Every file under 'root' (hidden ones too), relative and sorted.
@@ -67,8 +70,8 @@ void check_clip_format(const std::string& path, sf_count_t frames) {
   CHECK(got == info.frames);
   int peak = 0;
   for (short s : samples) peak = std::max(peak, std::abs(static_cast<int>(s)));
-  CHECK(peak > 1000);    // there is sound in it ...
-  CHECK(peak < 32767);   // ... and it is not clipped
+  CHECK(peak > 1000);   // there is sound in it ...
+  CHECK(peak < 32767);  // ... and it is not clipped
 }
 
 }  // namespace
@@ -87,8 +90,8 @@ TEST_CASE("make_keywords: layout, format, voice split and determinism") {
 
   // Layout: Speech Commands, read back by our own folder reader (list files included).
   const AudioDataset data = rwkvs::load_audio_folder(a);
-  CHECK(data.classes == std::vector<std::string>{"_unknown_", "down", "go", "left", "no", "off", "on", "right",
-                                                 "stop", "up", "yes"});
+  CHECK(data.classes == std::vector<std::string>{"_unknown_", "down", "go", "left", "no", "off", "on",
+                                                 "right", "stop", "up", "yes"});
   std::vector<size_t> per_class(data.classes.size(), 0);
   for (const auto* split : {&data.train, &data.validation, &data.test})
     for (const AudioExample& x : *split) per_class[static_cast<size_t>(x.label)]++;
@@ -126,7 +129,8 @@ TEST_CASE("make_keywords: layout, format, voice split and determinism") {
   size_t new_clips = 0;  // clips of seed 8 that seed 7 did not make byte for byte
   for (const std::string& f : files_under(c))
     if (f.ends_with(".wav") && !f.starts_with("_background_noise_/") &&
-        (!fs::exists(a + "/" + f) || rwkvs::test::read_text(a + "/" + f) != rwkvs::test::read_text(c + "/" + f)))
+        (!fs::exists(a + "/" + f) ||
+         rwkvs::test::read_text(a + "/" + f) != rwkvs::test::read_text(c + "/" + f)))
       ++new_clips;
   CHECK(new_clips > 55);
 
@@ -144,8 +148,9 @@ TEST_CASE("make_keywords: chosen keywords and unknown words") {
   if (!on_path("espeak-ng") || !on_path("sox")) std::_Exit(77);
   const std::string out = rwkvs::test::temp_dir("make_keywords_custom") + "/set";
   std::string output;
-  REQUIRE_MESSAGE(make_keywords("--out " + out + " --keywords 'on off' --unknown-words 'on cat dog' --per-word 2 "
-                                "--noise-seconds 1 --seed 3",
+  REQUIRE_MESSAGE(make_keywords("--out " + out +
+                                    " --keywords 'on off' --unknown-words 'on cat dog' --per-word 2 "
+                                    "--noise-seconds 1 --seed 3",
                                 &output) == 0,
                   output);
   const AudioDataset data = rwkvs::load_audio_folder(out);

@@ -67,7 +67,8 @@ TEST_CASE("manifest: fields, relative paths, offsets and durations") {
   CHECK(m[2].line == 5);
 
   // No base directory: relative paths stay relative (to the cwd).
-  CHECK(parse_manifest("{\"audio_filepath\": \"x.wav\", \"text\": \"\"}", "m", "", false)[0].audio_path == "x.wav");
+  CHECK(parse_manifest("{\"audio_filepath\": \"x.wav\", \"text\": \"\"}", "m", "", false)[0].audio_path ==
+        "x.wav");
 }
 
 TEST_CASE("manifest: every malformed line is an error naming the manifest and the line") {
@@ -91,10 +92,14 @@ TEST_CASE("manifest: every malformed line is an error naming the manifest and th
       {"{\"audio_filepath\": \"a.wav\", \"label\": \"\"}", "'label' is empty"},
       {"{\"audio_filepath\": \"a.wav\", \"text\": null}", "'text' must be a string, got null"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"offset\": \"1\"}", "'offset' must be a number"},
-      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": true}", "'duration' must be a number"},
-      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"offset\": -0.5}", "'offset' must be a non-negative"},
-      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": -1}", "'duration' must be a non-negative"},
-      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": 1e400}", "malformed JSON (number overflow"},
+      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": true}",
+       "'duration' must be a number"},
+      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"offset\": -0.5}",
+       "'offset' must be a non-negative"},
+      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": -1}",
+       "'duration' must be a non-negative"},
+      {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": 1e400}",
+       "malformed JSON (number overflow"},
   };
   for (const Case& c : cases) {
     const std::string message = parse_error(at_line_3(c.line));
@@ -120,16 +125,18 @@ TEST_CASE("manifest: files are checked at load, relative to the manifest's folde
   rwkvs::test::write_text(dir + "/b.wav", "RIFF");
 
   const std::string good = dir + "/good.jsonl";
-  rwkvs::test::write_text(good, "{\"audio_filepath\": \"clips/a.wav\", \"label\": \"yes\"}\n{\"audio_filepath\": \"" +
-                                    dir + "/b.wav\", \"label\": \"no\"}\n");
+  rwkvs::test::write_text(
+      good, "{\"audio_filepath\": \"clips/a.wav\", \"label\": \"yes\"}\n{\"audio_filepath\": \"" + dir +
+                "/b.wav\", \"label\": \"no\"}\n");
   const std::vector<ManifestEntry> m = rwkvs::read_manifest(good);
   REQUIRE(m.size() == 2);
   CHECK(fs::equivalent(m[0].audio_path, dir + "/clips/a.wav"));
   CHECK(m[1].audio_path == dir + "/b.wav");
 
   const std::string missing = dir + "/missing.jsonl";
-  rwkvs::test::write_text(missing, "{\"audio_filepath\": \"clips/a.wav\", \"label\": \"yes\"}\n"
-                                   "{\"audio_filepath\": \"clips/nope.wav\", \"label\": \"yes\"}\n");
+  rwkvs::test::write_text(missing,
+                          "{\"audio_filepath\": \"clips/a.wav\", \"label\": \"yes\"}\n"
+                          "{\"audio_filepath\": \"clips/nope.wav\", \"label\": \"yes\"}\n");
   std::string message = error_of([&] { rwkvs::read_manifest(missing); });
   CHECK(message.find("manifest '" + missing + "' line 2: ") == 0);
   CHECK(message.find("nope.wav' does not exist") != std::string::npos);
@@ -153,11 +160,14 @@ TEST_CASE("manifest dataset: classes from train labels, splits from other manife
   auto line = [](const char* file, const char* label) {
     return std::string("{\"audio_filepath\": \"") + file + "\", \"label\": \"" + label + "\"}\n";
   };
-  rwkvs::test::write_text(dir + "/train.jsonl", line("a.wav", "yes") + line("b.wav", "no") + line("c.wav", "yes"));
+  rwkvs::test::write_text(dir + "/train.jsonl",
+                          line("a.wav", "yes") + line("b.wav", "no") + line("c.wav", "yes"));
   rwkvs::test::write_text(dir + "/val.jsonl", line("d.wav", "no"));
   rwkvs::test::write_text(dir + "/test.jsonl", line("d.wav", "no") + line("a.wav", "maybe"));
-  rwkvs::test::write_text(dir + "/mixed.jsonl", line("a.wav", "yes") + "{\"audio_filepath\": \"b.wav\", \"text\": \"x\"}\n");
-  rwkvs::test::write_text(dir + "/asr.jsonl", "{\"audio_filepath\": \"b.wav\", \"text\": \"go\", \"offset\": 1}\n");
+  rwkvs::test::write_text(dir + "/mixed.jsonl",
+                          line("a.wav", "yes") + "{\"audio_filepath\": \"b.wav\", \"text\": \"x\"}\n");
+  rwkvs::test::write_text(dir + "/asr.jsonl",
+                          "{\"audio_filepath\": \"b.wav\", \"text\": \"go\", \"offset\": 1}\n");
 
   rwkvs::AudioDatasetOptions options;
   options.validation_manifest = dir + "/val.jsonl";

@@ -36,7 +36,8 @@ std::vector<AudioExample> to_examples(const std::vector<ManifestEntry>& entries,
     if (e.label) {
       const auto it = class_ids.find(*e.label);
       if (it == class_ids.end())
-        fail("manifest '", source, "' line ", e.line, ": label '", *e.label, "' does not occur in the train manifest");
+        fail("manifest '", source, "' line ", e.line, ": label '", *e.label,
+             "' does not occur in the train manifest");
       x.label = it->second;
       x.label_name = *e.label;
     }
@@ -65,8 +66,9 @@ AudioDataset load_manifests(const std::string& train_path, const AudioDatasetOpt
     const std::vector<ManifestEntry> entries = read_manifest(path, options.check_files);
     check_label_consistency(entries, path);
     if (entries.front().label.has_value() != train.front().label.has_value())
-      fail("manifest '", path, "' ", entries.front().label ? "has" : "lacks", " labels but the train manifest '",
-           train_path, "' ", train.front().label ? "has them" : "does not");
+      fail("manifest '", path, "' ", entries.front().label ? "has" : "lacks",
+           " labels but the train manifest '", train_path, "' ",
+           train.front().label ? "has them" : "does not");
     return to_examples(entries, path, class_ids);
   };
   data.validation = other_split(options.validation_manifest);
@@ -81,7 +83,8 @@ AudioDataset load_audio_dataset(const std::string& path, const AudioDatasetOptio
   if (!fs::exists(path, ec)) fail("audio dataset '", path, "' does not exist");
   if (fs::is_directory(path, ec)) {
     if (!options.validation_manifest.empty() || !options.test_manifest.empty())
-      fail("audio dataset '", path, "' is a folder; validation/test manifests apply only to a manifest dataset");
+      fail("audio dataset '", path,
+           "' is a folder; validation/test manifests apply only to a manifest dataset");
     return load_audio_folder(path, options.folder_split);
   }
   if (!is_manifest_name(path))

@@ -26,7 +26,8 @@ std::vector<std::string> audio_files_in(const fs::path& dir, const std::string& 
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path& p = it->path();
     std::error_code entry_ec;  // a broken link is skipped, not a reason to stop listing
-    if (is_hidden(p) || !is_audio_file_name(p.filename().string()) || !it->is_regular_file(entry_ec)) continue;
+    if (is_hidden(p) || !is_audio_file_name(p.filename().string()) || !it->is_regular_file(entry_ec))
+      continue;
     files.push_back(folder_name + "/" + p.filename().string());
   }
   if (ec) fail("audio dataset: cannot list folder '", dir.string(), "': ", ec.message());
@@ -43,7 +44,8 @@ std::set<std::string> read_list(const fs::path& list_path, const std::set<std::s
   size_t line_no = 0;
   while (std::getline(f, line)) {
     ++line_no;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
     const size_t first = line.find_first_not_of(" \t");
     if (first == std::string::npos) continue;
     const std::string rel = fs::path(line.substr(first)).lexically_normal().generic_string();
@@ -56,6 +58,18 @@ std::set<std::string> read_list(const fs::path& list_path, const std::set<std::s
     listed.insert(rel);
   }
   return listed;
+}
+
+std::vector<AudioExample>& examples_of(AudioDataset& data, Split split) {
+  switch (split) {
+    case Split::validation:
+      return data.validation;
+    case Split::test:
+      return data.test;
+    case Split::train:
+      break;
+  }
+  return data.train;
 }
 
 }  // namespace
@@ -99,7 +113,8 @@ AudioDataset load_audio_folder(const std::string& root_name, const FolderSplitOp
     std::error_code entry_ec;
     if (is_hidden(p) || !it->is_directory(entry_ec)) continue;
     if (p.filename() == kNoiseFolder) {
-      for (const std::string& rel : audio_files_in(p, kNoiseFolder)) data.noise_files.push_back((root / rel).string());
+      for (const std::string& rel : audio_files_in(p, kNoiseFolder))
+        data.noise_files.push_back((root / rel).string());
       continue;
     }
     class_dirs.push_back(p);
@@ -127,7 +142,8 @@ AudioDataset load_audio_folder(const std::string& root_name, const FolderSplitOp
   if (fs::exists(testing_list, ec)) test = read_list(testing_list, known);
   for (const std::string& rel : validation)
     if (test.count(rel))
-      fail("audio dataset: '", rel, "' is listed in both ", validation_list.string(), " and ", testing_list.string());
+      fail("audio dataset: '", rel, "' is listed in both ", validation_list.string(), " and ",
+           testing_list.string());
 
   for (const auto& [rel, label] : label_of) {  // std::map: sorted by path
     AudioExample example;
@@ -140,8 +156,7 @@ AudioDataset load_audio_folder(const std::string& root_name, const FolderSplitOp
     } else {
       split = split_of_speaker(speaker_of(rel), options);
     }
-    (split == Split::train ? data.train : split == Split::validation ? data.validation : data.test)
-        .push_back(std::move(example));
+    examples_of(data, split).push_back(std::move(example));
   }
   std::sort(data.noise_files.begin(), data.noise_files.end());
   return data;

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "base/error.h"
 
@@ -37,7 +36,8 @@ double seconds_field(const json& object, const char* key, const std::string& at)
   const json& v = object.at(key);
   if (!v.is_number()) fail(at, "'", key, "' must be a number of seconds, got ", v.type_name());
   const double s = v.get<double>();
-  if (!std::isfinite(s) || s < 0) fail(at, "'", key, "' must be a non-negative number of seconds, got ", v.dump());
+  if (!std::isfinite(s) || s < 0)
+    fail(at, "'", key, "' must be a non-negative number of seconds, got ", v.dump());
   return s;
 }
 
@@ -86,9 +86,7 @@ ManifestEntry parse_line(std::string_view line_text, size_t line, const std::str
   return entry;
 }
 
-bool is_blank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
+bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos; }
 
 }  // namespace
 
@@ -102,7 +100,8 @@ std::vector<ManifestEntry> parse_manifest(std::string_view text, const std::stri
     if (end == std::string_view::npos) end = text.size();
     ++line;
     const std::string_view line_text = text.substr(start, end - start);
-    if (!is_blank(line_text)) entries.push_back(parse_line(line_text, line, source_name, base_dir, check_files));
+    if (!is_blank(line_text))
+      entries.push_back(parse_line(line_text, line, source_name, base_dir, check_files));
     start = end + 1;
   }
   if (entries.empty()) fail("manifest '", source_name, "' has no entries");
