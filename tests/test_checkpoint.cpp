@@ -121,7 +121,8 @@ TEST_CASE("time_mix as [C] and time_decay/time_first as [1,1,A] are accepted") {
   view_named(views, "blocks.1.ffn.time_mix_r").shape = {1, 8, 1};
   write_official(dir + "/odd.safetensors", views);
   CHECK(load_error(dir + "/odd.safetensors") ==
-        "load: '" + dir + "/odd.safetensors' has blocks.1.ffn.time_mix_r of shape [1,8,1], expected [1,1,8] or [8]");
+        "load: '" + dir +
+            "/odd.safetensors' has blocks.1.ffn.time_mix_r of shape [1,8,1], expected [1,1,8] or [8]");
   views = official_views(m);
   view_named(views, "ln_out.weight").shape = {1, 1, 8};
   write_official(dir + "/ln.safetensors", views);
@@ -136,7 +137,8 @@ TEST_CASE("unknown, missing and misshapen tensors are refused, naming the tensor
   const std::vector<float> extra(8 * 8, 0.5f);
 
   // Experimental keys of v4neo change the graph: refuse rather than silently ignore them.
-  for (const std::string name : {"blocks.0.pos_emb_x", "head_q.weight", "blocks.0.ffnPre.key.weight", "blocks.2.ln1.bias"}) {
+  for (const std::string name :
+       {"blocks.0.pos_emb_x", "head_q.weight", "blocks.0.ffnPre.key.weight", "blocks.2.ln1.bias"}) {
     std::vector<TensorView> views = official_views(m);
     views.push_back({name, {8, 8}, extra.data()});
     const std::string path = dir + "/unknown.safetensors";
@@ -148,29 +150,34 @@ TEST_CASE("unknown, missing and misshapen tensors are refused, naming the tensor
 
   const std::string missing = dir + "/missing.safetensors";
   write_official(missing, without(official_views(m), "blocks.1.att.value.weight"));
-  CHECK(load_error(missing) == "load: '" + missing + "' lacks tensor blocks.1.att.value.weight (expected shape [8,8])");
+  CHECK(load_error(missing) ==
+        "load: '" + missing + "' lacks tensor blocks.1.att.value.weight (expected shape [8,8])");
 
   // Shape errors say what was found and what was expected (the STYLE.md example).
   std::vector<TensorView> views = official_views(m);
   view_named(views, "blocks.1.att.key.weight").shape = {8, 4};
   const std::string wrong = dir + "/wrong.safetensors";
   write_official(wrong, views);
-  CHECK(load_error(wrong) == "load: '" + wrong + "' has blocks.1.att.key.weight of shape [8,4], expected [8,8]");
+  CHECK(load_error(wrong) ==
+        "load: '" + wrong + "' has blocks.1.att.key.weight of shape [8,4], expected [8,8]");
 
   // A config in the metadata that disagrees with the tensors is caught the same way.
   ModelConfig claims = m.config();
   claims.dim_ffn = 16;
   const std::string lying = dir + "/lying.safetensors";
   write_safetensors(lying, official_views(m), {{"rwkvs.config", claims.to_json().dump()}});
-  CHECK(load_error(lying) == "load: '" + lying + "' has blocks.0.ffn.key.weight of shape [32,8], expected [16,8]");
+  CHECK(load_error(lying) ==
+        "load: '" + lying + "' has blocks.0.ffn.key.weight of shape [32,8], expected [16,8]");
 
   const std::string garbled = dir + "/garbled.safetensors";
   write_safetensors(garbled, official_views(m), {{"rwkvs.config", "{n_layer: 2"}});
   CHECK(contains(load_error(garbled), "load: '" + garbled + "': 'rwkvs.config' metadata is not valid JSON"));
   write_safetensors(garbled, official_views(m), {{"rwkvs.config", "{\"n_layer\": 2, \"n_embd\": 8}"}});
   CHECK(contains(load_error(garbled), "config lacks 'vocab_size'"));
-  write_safetensors(garbled, official_views(m),
-                    {{"rwkvs.config", "{\"n_layer\": 999999999, \"n_embd\": 8, \"vocab_size\": 40, \"tokenizer\": \"ids\"}"}});
+  write_safetensors(
+      garbled, official_views(m),
+      {{"rwkvs.config",
+        "{\"n_layer\": 999999999, \"n_embd\": 8, \"vocab_size\": 40, \"tokenizer\": \"ids\"}"}});
   CHECK(contains(load_error(garbled), "config says n_layer = 999999999 but the file holds only"));
 
   // Without metadata, the tensors that give the shape must exist.

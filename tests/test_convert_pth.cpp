@@ -17,8 +17,10 @@ namespace {
 
 void require_torch() {
   if (test::have_torch()) return;
-  std::printf("test_convert_pth: SKIPPED: '%s' cannot import torch, which scripts/convert_pth.py and the "
-              "test's .pth maker need\n", test::python().c_str());
+  std::printf(
+      "test_convert_pth: SKIPPED: '%s' cannot import torch, which scripts/convert_pth.py and the "
+      "test's .pth maker need\n",
+      test::python().c_str());
   std::fflush(stdout);
   std::exit(77);
 }
@@ -41,7 +43,8 @@ const std::string& pth_dir() {
 
 // Runs the converter; returns its exit status and puts its output in *out.
 int convert(const std::string& pth, const std::string& dst, const std::string& flags, std::string* out) {
-  return test::run(test::python() + " " + source("scripts/convert_pth.py") + " " + pth + " " + dst + " " + flags, out);
+  return test::run(
+      test::python() + " " + source("scripts/convert_pth.py") + " " + pth + " " + dst + " " + flags, out);
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
@@ -90,7 +93,8 @@ TEST_CASE("the converter refuses bad input and leaves an existing output intact"
   std::string out;
   test::write_text(dst, "the previous output");
 
-  for (const auto& [pth, key] : {std::pair{"pos_emb.pth", "blocks.0.pos_emb_x"}, {"head_q.pth", "head_q.weight"}}) {
+  for (const auto& [pth, key] :
+       {std::pair{"pos_emb.pth", "blocks.0.pos_emb_x"}, {"head_q.pth", "head_q.weight"}}) {
     CHECK(convert(dir + "/" + pth, dst, "", &out) != 0);
     INFO(out);
     CHECK(contains(out, "error: '" + dir + "/" + pth + "' has unknown tensor(s) " + key));

@@ -48,8 +48,9 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 
 // Checks that opening a file with this header and data fails with a message naming the file and
 // containing every one of 'parts'.
-void check_bad(const std::string& dir, const std::string& label, const std::string& header, const std::string& data,
-               const std::vector<std::string>& parts, uint64_t header_len = UINT64_MAX) {
+void check_bad(const std::string& dir, const std::string& label, const std::string& header,
+               const std::string& data, const std::vector<std::string>& parts,
+               uint64_t header_len = UINT64_MAX) {
   const std::string path = dir + "/" + label + ".safetensors";
   write_raw(path, header, data, header_len);
   const std::string msg = open_error(path);
@@ -74,9 +75,10 @@ TEST_CASE("round trip of several tensors and metadata") {
   for (size_t i = 0; i < m.size(); ++i) m[i] = 0.1f * static_cast<float>(i) - 0.3f;
   v = {1e-30f, -0.0f, std::numeric_limits<float>::infinity(), 3.5f, std::numeric_limits<float>::denorm_min()};
   const Metadata meta = {{"format", "pt"}, {"step", "123"}, {"json", "{\"a\": [1, 2]}"}};
-  write_safetensors(path, {{"m", {2, 3}, m.data()}, {"v", {5}, v.data()}, {"s", {}, scalar.data()},
-                           {"empty", {0, 4}, nullptr}},
-                    meta);
+  write_safetensors(
+      path,
+      {{"m", {2, 3}, m.data()}, {"v", {5}, v.data()}, {"s", {}, scalar.data()}, {"empty", {0, 4}, nullptr}},
+      meta);
 
   // The data section starts on an 8-byte boundary (the header is padded with spaces).
   const std::string raw = test::read_text(path);
@@ -106,16 +108,29 @@ TEST_CASE("F16, BF16 and F64 tensors are converted exactly to float32") {
   const std::string dir = test::temp_dir("st_dtypes");
   const float inf = std::numeric_limits<float>::infinity();
   // {bits, expected value}: normals, the smallest and largest subnormals, signed zero, inf, NaN.
-  const std::vector<std::pair<uint16_t, float>> f16 = {
-      {0x3C00, 1.0f},          {0xC000, -2.0f},          {0x3555, 0.333251953125f}, {0x7BFF, 65504.0f},
-      {0x0400, 0x1p-14f},      {0x0001, 0x1p-24f},       {0x8001, -0x1p-24f},       {0x03FF, 1023 * 0x1p-24f},
-      {0x0200, 0x1p-15f},      {0x8000, -0.0f},          {0x7C00, inf},             {0xFC00, -inf},
-      {0x7E00, NAN}};
+  const std::vector<std::pair<uint16_t, float>> f16 = {{0x3C00, 1.0f},
+                                                       {0xC000, -2.0f},
+                                                       {0x3555, 0.333251953125f},
+                                                       {0x7BFF, 65504.0f},
+                                                       {0x0400, 0x1p-14f},
+                                                       {0x0001, 0x1p-24f},
+                                                       {0x8001, -0x1p-24f},
+                                                       {0x03FF, 1023 * 0x1p-24f},
+                                                       {0x0200, 0x1p-15f},
+                                                       {0x8000, -0.0f},
+                                                       {0x7C00, inf},
+                                                       {0xFC00, -inf},
+                                                       {0x7E00, NAN}};
   const std::vector<std::pair<uint16_t, float>> bf16 = {
-      {0x3F80, 1.0f},    {0xC040, -3.0f},         {0x3EAB, 0.333984375f}, {0x7F7F, 0x1.fep127f},
-      {0x0001, 0x1p-133f}, {0x0080, 0x1p-126f},  {0x8000, -0.0f},        {0x7F80, inf},
-      {0xFF80, -inf},    {0x7FC0, NAN}};
-  const std::vector<double> f64 = {1.0 / 3.0, -1e300, 1e-40, -0.0, 0x1.fffffefffffffp127, 0x1.ffffffp127,
+      {0x3F80, 1.0f},      {0xC040, -3.0f},     {0x3EAB, 0.333984375f}, {0x7F7F, 0x1.fep127f},
+      {0x0001, 0x1p-133f}, {0x0080, 0x1p-126f}, {0x8000, -0.0f},        {0x7F80, inf},
+      {0xFF80, -inf},      {0x7FC0, NAN}};
+  const std::vector<double> f64 = {1.0 / 3.0,
+                                   -1e300,
+                                   1e-40,
+                                   -0.0,
+                                   0x1.fffffefffffffp127,
+                                   0x1.ffffffp127,
                                    std::numeric_limits<double>::quiet_NaN()};
   const std::vector<float> f64_want = {1.0f / 3.0f, -inf, 1e-40f, -0.0f, 0x1.fffffep127f, inf, NAN};
 
@@ -123,12 +138,12 @@ TEST_CASE("F16, BF16 and F64 tensors are converted exactly to float32") {
   for (auto& [b, _] : f16) f16_bits.push_back(b);
   for (auto& [b, _] : bf16) bf16_bits.push_back(b);
   const size_t n16 = f16.size() * 2, nb16 = bf16.size() * 2, n64 = f64.size() * 8;
-  const std::string header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[" + std::to_string(f16.size()) +
-                             "],\"data_offsets\":[0," + std::to_string(n16) + "]},\"b\":{\"dtype\":\"BF16\",\"shape\":[" +
-                             std::to_string(bf16.size()) + "],\"data_offsets\":[" + std::to_string(n16) + "," +
-                             std::to_string(n16 + nb16) + "]},\"d\":{\"dtype\":\"F64\",\"shape\":[" +
-                             std::to_string(f64.size()) + "],\"data_offsets\":[" + std::to_string(n16 + nb16) + "," +
-                             std::to_string(n16 + nb16 + n64) + "]}}";
+  const std::string header =
+      "{\"h\":{\"dtype\":\"F16\",\"shape\":[" + std::to_string(f16.size()) + "],\"data_offsets\":[0," +
+      std::to_string(n16) + "]},\"b\":{\"dtype\":\"BF16\",\"shape\":[" + std::to_string(bf16.size()) +
+      "],\"data_offsets\":[" + std::to_string(n16) + "," + std::to_string(n16 + nb16) +
+      "]},\"d\":{\"dtype\":\"F64\",\"shape\":[" + std::to_string(f64.size()) + "],\"data_offsets\":[" +
+      std::to_string(n16 + nb16) + "," + std::to_string(n16 + nb16 + n64) + "]}}";
   const std::string path = dir + "/half.safetensors";
   write_raw(path, header, bytes_of(f16_bits) + bytes_of(bf16_bits) + bytes_of(f64));
 
@@ -173,7 +188,9 @@ TEST_CASE("a large half-precision tensor is converted across read slices") {
 TEST_CASE("malformed files fail with a message naming the file and the tensor") {
   const std::string dir = test::temp_dir("st_bad");
   const std::string f32x4 = std::string(16, '\0');
-  auto entry = [](const std::string& name, const std::string& body) { return "\"" + name + "\":{" + body + "}"; };
+  auto entry = [](const std::string& name, const std::string& body) {
+    return "\"" + name + "\":{" + body + "}";
+  };
   const std::string good = "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]";
 
   // Sanity: the well-formed version of these files opens.
@@ -182,17 +199,20 @@ TEST_CASE("malformed files fail with a message naming the file and the tensor") 
 
   // Whole-file defects.
   test::write_text(dir + "/short.safetensors", "abcde");
-  CHECK(contains(open_error(dir + "/short.safetensors"), "'" + dir + "/short.safetensors': not a safetensors file: 5 bytes"));
+  CHECK(contains(open_error(dir + "/short.safetensors"),
+                 "'" + dir + "/short.safetensors': not a safetensors file: 5 bytes"));
   test::write_text(dir + "/empty.safetensors", "");
   CHECK(contains(open_error(dir + "/empty.safetensors"), "0 bytes, shorter than the 8-byte header length"));
-  check_bad(dir, "len_past_end", "{}", "", {"header length 1000 runs past the end of the file (10 bytes)"}, 1000);
+  check_bad(dir, "len_past_end", "{}", "", {"header length 1000 runs past the end of the file (10 bytes)"},
+            1000);
   check_bad(dir, "len_absurd", "{}", "", {"header length 4611686018427387904 is absurd"}, uint64_t{1} << 62);
   check_bad(dir, "not_json", "{\"w\": {\"dtype\": ", "", {"header is not valid JSON"});
   check_bad(dir, "not_object", "[1, 2, 3]", "", {"header is not a JSON object"});
   check_bad(dir, "duplicate", "{" + entry("w", good) + "," + entry("w", good) + "}", f32x4,
             {"names tensor 'w' twice"});
   check_bad(dir, "meta_not_object", "{\"__metadata__\": [1]}", "", {"__metadata__ is not a JSON object"});
-  check_bad(dir, "meta_not_string", "{\"__metadata__\": {\"step\": 5}}", "", {"__metadata__ 'step' is 5, expected a string"});
+  check_bad(dir, "meta_not_string", "{\"__metadata__\": {\"step\": 5}}", "",
+            {"__metadata__ 'step' is 5, expected a string"});
 
   // Defects of one tensor entry: the message names the tensor.
   check_bad(dir, "entry_not_object", "{\"w\": 3}", "", {"tensor 'w': entry is not a JSON object"});
@@ -202,31 +222,43 @@ TEST_CASE("malformed files fail with a message naming the file and the tensor") 
             {"tensor 'w': entry lacks 'shape'"});
   check_bad(dir, "no_offsets", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2]") + "}", f32x4,
             {"tensor 'w': entry lacks 'data_offsets'"});
-  check_bad(dir, "unknown_dtype", "{" + entry("w", "\"dtype\":\"F12\",\"shape\":[2,2],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': unknown dtype 'F12'"});
-  check_bad(dir, "dtype_not_string", "{" + entry("w", "\"dtype\":4,\"shape\":[2,2],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': dtype is not a string"});
-  check_bad(dir, "negative_dim", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[-2,2],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': shape holds -2, expected a non-negative integer"});
-  check_bad(dir, "fraction_dim", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2.5,2],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': shape holds 2.5"});
-  check_bad(dir, "string_dim", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[\"2\",2],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': shape holds \"2\""});
-  check_bad(dir, "shape_not_array", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': shape is not an array"});
-  check_bad(dir, "huge_shape",
-            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,16]") + "}",
-            f32x4, {"tensor 'w': shape [4294967296,4294967296] is too large"});
-  check_bad(dir, "size_mismatch", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]") + "}",
-            f32x4, {"tensor 'w': data_offsets [0,12] span 12 bytes, but F32 [2,2] needs 16"});
-  check_bad(dir, "offsets_not_pair", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0]") + "}",
-            f32x4, {"tensor 'w': data_offsets is not a [begin, end] pair"});
-  check_bad(dir, "offsets_reversed", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,4]") + "}",
-            f32x4, {"tensor 'w': data_offsets [8,4] end before begin"});
-  check_bad(dir, "negative_offset", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[-4,12]") + "}",
-            f32x4, {"tensor 'w': data_offsets holds -4"});
-  check_bad(dir, "out_of_range", "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[8,24]") + "}",
-            f32x4, {"tensor 'w' data_offsets [8,24] run past the end of the data (16 bytes)"});
+  check_bad(dir, "unknown_dtype",
+            "{" + entry("w", "\"dtype\":\"F12\",\"shape\":[2,2],\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': unknown dtype 'F12'"});
+  check_bad(dir, "dtype_not_string",
+            "{" + entry("w", "\"dtype\":4,\"shape\":[2,2],\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': dtype is not a string"});
+  check_bad(dir, "negative_dim",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[-2,2],\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': shape holds -2, expected a non-negative integer"});
+  check_bad(dir, "fraction_dim",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2.5,2],\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': shape holds 2.5"});
+  check_bad(dir, "string_dim",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[\"2\",2],\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': shape holds \"2\""});
+  check_bad(dir, "shape_not_array",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,16]") + "}", f32x4,
+            {"tensor 'w': shape is not an array"});
+  check_bad(
+      dir, "huge_shape",
+      "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,16]") + "}",
+      f32x4, {"tensor 'w': shape [4294967296,4294967296] is too large"});
+  check_bad(dir, "size_mismatch",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,12]") + "}", f32x4,
+            {"tensor 'w': data_offsets [0,12] span 12 bytes, but F32 [2,2] needs 16"});
+  check_bad(dir, "offsets_not_pair",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0]") + "}", f32x4,
+            {"tensor 'w': data_offsets is not a [begin, end] pair"});
+  check_bad(dir, "offsets_reversed",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,4]") + "}", f32x4,
+            {"tensor 'w': data_offsets [8,4] end before begin"});
+  check_bad(dir, "negative_offset",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[-4,12]") + "}", f32x4,
+            {"tensor 'w': data_offsets holds -4"});
+  check_bad(dir, "out_of_range",
+            "{" + entry("w", "\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[8,24]") + "}", f32x4,
+            {"tensor 'w' data_offsets [8,24] run past the end of the data (16 bytes)"});
   check_bad(dir, "overlap",
             "{" + entry("a", "\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]") + "," +
                 entry("b", "\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]") + "}",
@@ -248,14 +280,16 @@ TEST_CASE("malformed files fail with a message naming the file and the tensor") 
   write_safetensors(cut, {{"a", {8}, a.data()}, {"b", {2, 4}, b.data()}}, {});
   fs::resize_file(cut, fs::file_size(cut) - 5);
   const std::string msg = open_error(cut);
-  CHECK(contains(msg, "'" + cut + "': tensor 'b' data_offsets [32,64] run past the end of the data (59 bytes)"));
+  CHECK(contains(msg,
+                 "'" + cut + "': tensor 'b' data_offsets [32,64] run past the end of the data (59 bytes)"));
   CHECK(contains(msg, "truncated"));
 
   // A tensor of a dtype that is valid safetensors but not floating point cannot be read as floats.
-  write_raw(dir + "/ints.safetensors", "{" + entry("i", "\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]") + "}",
-            f32x4);
+  write_raw(dir + "/ints.safetensors",
+            "{" + entry("i", "\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]") + "}", f32x4);
   CHECK(open_error(dir + "/ints.safetensors").empty());
-  CHECK(contains(open_error(dir + "/ints.safetensors", "i"), "tensor 'i' has dtype I64, expected F32, F16, BF16 or F64"));
+  CHECK(contains(open_error(dir + "/ints.safetensors", "i"),
+                 "tensor 'i' has dtype I64, expected F32, F16, BF16 or F64"));
 
   CHECK(contains(open_error(dir + "/missing.safetensors"), "cannot open '" + dir + "/missing.safetensors'"));
   CHECK(contains(open_error(dir), "'" + dir + "' is a directory"));
@@ -269,7 +303,8 @@ TEST_CASE("the writer rejects bad tensor lists before touching the file") {
                        doctest::Contains("tensor 'a' given twice"), Error);
   CHECK_THROWS_WITH_AS(write_safetensors(path, {{"__metadata__", {4}, a.data()}}, {}),
                        doctest::Contains("invalid tensor name"), Error);
-  CHECK_THROWS_WITH_AS(write_safetensors(path, {{"a", {-1, 4}, a.data()}}, {}), doctest::Contains("[-1,4]"), Error);
+  CHECK_THROWS_WITH_AS(write_safetensors(path, {{"a", {-1, 4}, a.data()}}, {}), doctest::Contains("[-1,4]"),
+                       Error);
   CHECK_FALSE(fs::exists(path));
   CHECK(leftover_temps(dir).empty());
 }

@@ -8,11 +8,10 @@
 #include <bit>
 #include <cerrno>
 #include <cmath>
-#include <limits>
 #include <cstring>
-#include <set>
-
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/error.h"
 #include "src/io/atomic_file.h"
@@ -48,12 +47,14 @@ json parse_header(const std::string& text, const std::string& file) {
   } catch (const json::exception& e) {
     fail(in_quotes(file), ": safetensors header is not valid JSON (", e.what(), ")");
   }
-  if (!duplicate.empty()) fail(in_quotes(file), ": safetensors header names tensor ", in_quotes(duplicate), " twice");
+  if (!duplicate.empty())
+    fail(in_quotes(file), ": safetensors header names tensor ", in_quotes(duplicate), " twice");
   if (!header.is_object()) fail(in_quotes(file), ": safetensors header is not a JSON object");
   return header;
 }
 
-uint64_t non_negative_int(const json& v, const std::string& file, const std::string& name, const char* field) {
+uint64_t non_negative_int(const json& v, const std::string& file, const std::string& name,
+                          const char* field) {
   if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<int64_t>() < 0))
     fail(in_quotes(file), ": tensor ", in_quotes(name), ": ", field, " holds ", v.dump(),
          ", expected a non-negative integer");
@@ -135,9 +136,8 @@ void convert_to_f32(const std::string& dtype, const unsigned char* src, float* o
 
 size_t safetensors_dtype_size(const std::string& dtype) {
   static const std::map<std::string, size_t> sizes = {
-      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"U16", 2},
-      {"I16", 2},  {"F16", 2}, {"BF16", 2}, {"U32", 4},     {"I32", 4},     {"F32", 4},
-      {"U64", 8},  {"I64", 8}, {"F64", 8}};
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"U16", 2}, {"I16", 2}, {"F16", 2},
+      {"BF16", 2}, {"U32", 4}, {"I32", 4}, {"F32", 4},     {"U64", 8},     {"I64", 8}, {"F64", 8}};
   auto it = sizes.find(dtype);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -168,8 +168,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
     fail(file, ": safetensors header length ", header_len, " is absurd (limit ", kMaxHeaderBytes,
          "): not a safetensors file?");
   if (header_len > file_size - 8)
-    fail(file, ": safetensors header length ", header_len, " runs past the end of the file (",
-         file_size, " bytes): truncated or not a safetensors file");
+    fail(file, ": safetensors header length ", header_len, " runs past the end of the file (", file_size,
+         " bytes): truncated or not a safetensors file");
 
   std::string text(header_len, '\0');
   read_bytes(8, text.data(), header_len, "");
@@ -196,8 +196,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path) : path_(path) {
   for (const TensorEntry& t : tensors_) {
     if (t.begin == t.end) continue;
     if (prev && t.begin < prev->end)
-      fail(file, ": tensors ", in_quotes(prev->name), " [", prev->begin, ",", prev->end, ") and ", in_quotes(t.name),
-           " [", t.begin, ",", t.end, ") overlap");
+      fail(file, ": tensors ", in_quotes(prev->name), " [", prev->begin, ",", prev->end, ") and ",
+           in_quotes(t.name), " [", t.begin, ",", t.end, ") overlap");
     prev = &t;
   }
   for (size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
@@ -225,8 +225,8 @@ void SafetensorsReader::read_bytes(size_t offset, void* out, size_t bytes, const
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
       const std::string what = name.empty() ? std::string("header") : "tensor " + in_quotes(name);
-      fail(in_quotes(path_), ": reading ", what, " failed: ",
-           got < 0 ? std::strerror(errno) : "unexpected end of file (truncated while open?)");
+      fail(in_quotes(path_), ": reading ", what,
+           " failed: ", got < 0 ? std::strerror(errno) : "unexpected end of file (truncated while open?)");
     }
     dst += got;
     offset += static_cast<size_t>(got);
@@ -243,9 +243,11 @@ std::vector<float> SafetensorsReader::read_f32(const std::string& name) const {
 void SafetensorsReader::read_f32(const std::string& name, float* out, size_t n) const {
   const TensorEntry& t = at(name);
   if (t.dtype != "F32" && t.dtype != "F16" && t.dtype != "BF16" && t.dtype != "F64")
-    fail(in_quotes(path_), ": tensor ", in_quotes(name), " has dtype ", t.dtype, ", expected F32, F16, BF16 or F64");
+    fail(in_quotes(path_), ": tensor ", in_quotes(name), " has dtype ", t.dtype,
+         ", expected F32, F16, BF16 or F64");
   if (n != t.numel)
-    fail("internal: reading ", in_quotes(name), " from ", in_quotes(path_), " into ", n, " floats, it has ", t.numel);
+    fail("internal: reading ", in_quotes(name), " from ", in_quotes(path_), " into ", n, " floats, it has ",
+         t.numel);
   // Convert in slices so a large half-precision tensor needs no second full-size buffer.
   const size_t elem = safetensors_dtype_size(t.dtype);
   const size_t slice = std::max<size_t>(1, (size_t{1} << 20) / elem);

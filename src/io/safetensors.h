@@ -21,7 +21,7 @@ struct TensorEntry {
   std::string dtype;           // safetensors dtype name: "F32", "F16", "BF16", "F64", "I64", ...
   std::vector<int64_t> shape;  // every dimension >= 0
   size_t numel = 0;
-  size_t begin = 0, end = 0;   // byte range inside the data section
+  size_t begin = 0, end = 0;  // byte range inside the data section
 };
 
 // Size in bytes of one element of a safetensors dtype, or 0 when the name is not a safetensors dtype.

@@ -1,7 +1,6 @@
 #include "src/model/checkpoint.h"
 
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -27,7 +26,8 @@ std::string expected_shape(const ParamInfo& p) {
   std::string s = shape_string(p.shape);
   if (p.name.find(".time_") != std::string::npos) {
     const auto n = static_cast<int64_t>(p.numel);
-    const std::vector<int64_t> other = p.shape.size() == 1 ? std::vector<int64_t>{1, 1, n} : std::vector<int64_t>{n};
+    const std::vector<int64_t> other =
+        p.shape.size() == 1 ? std::vector<int64_t>{1, 1, n} : std::vector<int64_t>{n};
     s += " or " + shape_string(other);
   }
   return s;
@@ -39,7 +39,8 @@ void check_layout(const SafetensorsReader& file, const ParamLayout& layout, cons
     const TensorEntry* t = file.find(name);
     if (!t) fail(in_file(file), " lacks tensor ", name, " (expected shape ", expected_shape(p), ")");
     if (!shape_accepted(p, t->shape))
-      fail(in_file(file), " has ", name, " of shape ", shape_string(t->shape), ", expected ", expected_shape(p));
+      fail(in_file(file), " has ", name, " of shape ", shape_string(t->shape), ", expected ",
+           expected_shape(p));
   }
 }
 
@@ -73,7 +74,9 @@ int count_blocks(const SafetensorsReader& file) {
 
 const TensorEntry& matrix(const SafetensorsReader& file, const std::string& name) {
   const TensorEntry* t = file.find(name);
-  if (!t) fail(in_file(file), " has no '", kConfigKey, "' metadata and no ", name, " to infer the model shape from");
+  if (!t)
+    fail(in_file(file), " has no '", kConfigKey, "' metadata and no ", name,
+         " to infer the model shape from");
   if (t->shape.size() != 2 || t->shape[0] <= 0 || t->shape[1] <= 0)
     fail(in_file(file), " has ", name, " of shape ", shape_string(t->shape), ", expected a non-empty matrix");
   if (t->shape[0] > INT32_MAX || t->shape[1] > INT32_MAX)
@@ -135,8 +138,9 @@ Model load_model(const std::string& path) {
       list += unknown[i];
     }
     if (unknown.size() > 5) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
-    fail(in_file(file), " has unknown tensor(s) ", list, ": not part of an RWKV-4 model with n_layer=",
-         config.n_layer, " (optional/experimental keys such as pos_emb, head_q/head_k, ffnPre, tiny_*, "
+    fail(in_file(file), " has unknown tensor(s) ", list,
+         ": not part of an RWKV-4 model with n_layer=", config.n_layer,
+         " (optional/experimental keys such as pos_emb, head_q/head_k, ffnPre, tiny_*, "
          "att.qq change the model and are not supported)");
   }
   Model model(config);
@@ -157,14 +161,16 @@ std::string optimizer_state_path(const std::string& model_path) {
   return stem + ".opt" + ext;
 }
 
-std::vector<TensorView> layout_views(const ParamLayout& layout, const float* base, const std::string& prefix) {
+std::vector<TensorView> layout_views(const ParamLayout& layout, const float* base,
+                                     const std::string& prefix) {
   std::vector<TensorView> views;
   views.reserve(layout.tensors().size());
   for (const ParamInfo& p : layout.tensors()) views.push_back({prefix + p.name, p.shape, base + p.offset});
   return views;
 }
 
-void read_layout(const SafetensorsReader& file, const ParamLayout& layout, float* base, const std::string& prefix) {
+void read_layout(const SafetensorsReader& file, const ParamLayout& layout, float* base,
+                 const std::string& prefix) {
   check_layout(file, layout, prefix);
   for (const ParamInfo& p : layout.tensors()) file.read_f32(prefix + p.name, base + p.offset, p.numel);
 }

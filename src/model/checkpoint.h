@@ -33,13 +33,15 @@ std::string optimizer_state_path(const std::string& model_path);
 
 // Views of every tensor of 'layout' in the flat block 'base' (parameters, gradients or optimizer
 // moments), named prefix + official name, in layout order. 'base' must outlive the views.
-std::vector<TensorView> layout_views(const ParamLayout& layout, const float* base, const std::string& prefix = "");
+std::vector<TensorView> layout_views(const ParamLayout& layout, const float* base,
+                                     const std::string& prefix = "");
 
 // Reads every tensor of 'layout', named prefix + official name, from 'file' into the flat block
 // 'base' (layout.total() floats). Each must be present with its layout shape (time_* vectors also
 // as [n] or [1,1,n]). Tensors in the file outside the layout are ignored here. Checks all names and
 // shapes before writing to 'base'.
-void read_layout(const SafetensorsReader& file, const ParamLayout& layout, float* base, const std::string& prefix = "");
+void read_layout(const SafetensorsReader& file, const ParamLayout& layout, float* base,
+                 const std::string& prefix = "");
 
 // Generic named float arrays plus string metadata, e.g. the optimizer state: tensors
 // "adam_m.<name>", "adam_v.<name>" and metadata "step", "rng", "data_pos". Atomic.
