@@ -20,7 +20,13 @@
 namespace rwkvs::kernels {
 namespace {
 
-constexpr int64_t kMaxBand = 512;  // channels per band: the backward scratch (3 x band x L) stays in L2
+constexpr int64_t kMaxBand = 512;
+// Below this many token-channels a single thread beats waking the others (one recurrent step).
+constexpr int64_t kMinParallelWork = 1 << 14;
+
+int threads_for(int64_t B, int64_t T, int64_t C) {
+  return B * T * C >= kMinParallelWork ? omp_get_max_threads() : 1;
+}  // channels per band: the backward scratch (3 x band x L) stays in L2
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -222,9 +228,10 @@ inline Item item_of(int64_t i, const std::vector<Band>& bands, int64_t nchunks) 
 template <class R>
 void forward_through_time(R* y, R* boundary, Wkv4State<R> state_out, const R* wd, const R* u, const R* k,
                           const R* v, Wkv4ConstState<R> state_in, int64_t B, int64_t T, int64_t C, int L) {
-  const auto bands = channel_bands(B, C, omp_get_max_threads());
+  const int threads = threads_for(B, T, C);
+  const auto bands = channel_bands(B, C, threads);
   const int64_t nchunks = ceil_div(T, L);
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     std::vector<R> st(3 * kMaxBand);
 #pragma omp for schedule(dynamic)
@@ -297,9 +304,10 @@ void backward_through_time(R* gk, R* gv, R* gw_part, R* gu_part, Wkv4State<R> gs
                            Wkv4ConstState<R> gstate_out, const R* wd, const R* u, const R* k, const R* v,
                            const R* y, const R* boundary, Wkv4ConstState<R> state_in, int64_t B, int64_t T,
                            int64_t C, int L) {
-  const auto bands = channel_bands(B, C, omp_get_max_threads());
+  const int threads = threads_for(B, T, C);
+  const auto bands = channel_bands(B, C, threads);
   const int64_t nchunks = ceil_div(T, L);
-#pragma omp parallel
+#pragma omp parallel num_threads(threads)
   {
     BandWork<R> w(L);
 #pragma omp for schedule(dynamic)
