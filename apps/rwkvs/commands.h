@@ -4,6 +4,14 @@
 
 namespace rwkvs::app {
 
+// Thrown by a command stopped by Ctrl-C after saving its work; main exits with 130.
+struct Interrupted {};
+
+void add_train_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_logits_command(CLI::App& app);
+void add_grads_command(CLI::App& app);
+
 void add_bench_command(CLI::App& app);
 void add_features_command(CLI::App& app);
 

@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   CLI::App app{"rwkv-stream: train and run RWKV-4 models on long audio and text sequences"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rwkvs 0.1.0");
+  rwkvs::app::add_train_command(app);
+  rwkvs::app::add_generate_command(app);
+  rwkvs::app::add_logits_command(app);
+  rwkvs::app::add_grads_command(app);
   rwkvs::app::add_bench_command(app);
   rwkvs::app::add_features_command(app);
   try {
@@ -18,6 +22,8 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     std::fprintf(stderr, "error: %s (see --help)\n", e.what());
     return 2;
+  } catch (const rwkvs::app::Interrupted&) {
+    return 130;
   } catch (const rwkvs::UsageError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
