@@ -95,7 +95,12 @@ Fbank::Fbank(const FbankOptions& opts)
       window_(make_window(opts.window_type, static_cast<int>(geometry_.length), opts.blackman_coeff)),
       bank_(kaldi_mel_bank(opts.num_mel_bins, fft_size_, opts.sample_rate, opts.low_freq, opts.high_freq)) {}
 
-std::unique_ptr<FrameScratch> Fbank::make_scratch() const { return std::make_unique<FrameScratch>(fft_size_, 0); }
+std::unique_ptr<FrameScratch> Fbank::make_scratch() const {
+  auto s = std::make_unique<FrameScratch>();
+  s->fft32 = std::make_unique<RealFft<float>>(fft_size_);
+  s->spectrum32.resize(static_cast<size_t>(fft_size_ / 2 + 1));
+  return s;
+}
 
 void Fbank::compute_frame(int64_t f, float* x, float* out, FrameScratch& s) const {
   const int64_t L = geometry_.length;
@@ -111,16 +116,16 @@ void Fbank::compute_frame(int64_t f, float* x, float* out, FrameScratch& s) cons
 
   // Preemphasis (per frame; the first sample is its own predecessor) and window, straight into the
   // FFT input. Samples L..N-1 of the input stay zero from construction.
-  float* in = s.fft.input();
+  float* in = s.fft32->input();
   const float c = static_cast<float>(opts_.preemphasis_coefficient);
   const float* w = window_.data();
   in[0] = (x[0] - c * x[0]) * w[0];
   for (int64_t i = 1; i < L; ++i) in[i] = (x[i] - c * x[i - 1]) * w[i];
   if (opts_.use_energy && !opts_.raw_energy) energy = sum_of_squares(in, L);
 
-  s.fft.transform();
-  const std::complex<float>* X = s.fft.output();
-  float* spec = s.spectrum.data();
+  s.fft32->transform();
+  const std::complex<float>* X = s.fft32->output();
+  float* spec = s.spectrum32.data();
   const int bins = fft_size_ / 2 + 1;
   for (int k = 0; k < bins; ++k) spec[k] = X[k].real() * X[k].real() + X[k].imag() * X[k].imag();
   if (!opts_.use_power)

@@ -12,12 +12,15 @@
 
 namespace rwkvs {
 
-// Per-stream working memory for compute_frame (one per thread or stream; never shared).
+// Per-stream working memory for compute_frame (one per thread or stream; never shared). Each
+// computer fills in what it uses.
 struct FrameScratch {
-  FrameScratch(int fft_size, size_t floats) : fft(fft_size), spectrum(fft_size / 2 + 1), extra(floats) {}
-  RealFft fft;
-  std::vector<float> spectrum;  // [fft_size/2 + 1] power or magnitude
-  std::vector<float> extra;     // computer-specific (e.g. the log-mel under an MFCC)
+  std::unique_ptr<RealFft<float>> fft32;   // fbank
+  std::unique_ptr<RealFft<double>> fft64;  // log-mel
+  std::vector<float> spectrum32;           // [fft_size/2 + 1] power or magnitude
+  std::vector<double> spectrum64;
+  std::vector<double> mel64;               // [mel bins]
+  std::vector<float> extra;                // computer-specific (e.g. the log-mel under an MFCC)
 };
 
 class FeatureComputer {

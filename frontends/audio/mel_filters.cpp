@@ -49,6 +49,18 @@ void MelBank::apply(const float* spectrum, float* out) const {
   }
 }
 
+void MelBank::apply(const double* spectrum, double* out) const {
+  const int M = num_filters();
+  for (int m = 0; m < M; ++m) {
+    const float* w = weights_.data() + offset_[m];
+    const double* s = spectrum + first_[m];
+    const int n = offset_[m + 1] - offset_[m];
+    double sum = 0.0;
+    for (int k = 0; k < n; ++k) sum += w[k] * s[k];
+    out[m] = sum;
+  }
+}
+
 std::vector<float> MelBank::dense() const {
   std::vector<float> d(static_cast<size_t>(num_filters()) * num_fft_bins_, 0.0f);
   for (int m = 0; m < num_filters(); ++m)

@@ -27,6 +27,8 @@ class MelBank {
   int num_fft_bins() const { return num_fft_bins_; }
   // out[m] = sum_k W[m][k] * spectrum[k]
   void apply(const float* spectrum /*[num_fft_bins]*/, float* out /*[num_filters]*/) const;
+  // The same float weights, accumulated in double.
+  void apply(const double* spectrum /*[num_fft_bins]*/, double* out /*[num_filters]*/) const;
   // The dense matrix [num_filters, num_fft_bins] (for tests and inspection).
   std::vector<float> dense() const;
   // Index of the first filter with no weight, or -1 when every filter has some.

@@ -70,31 +70,37 @@ MelSpectrogram::MelSpectrogram(const MelSpectrogramOptions& opts)
                                 opts_.mel_scale, opts_.norm)) {}
 
 std::unique_ptr<FrameScratch> MelSpectrogram::make_scratch() const {
-  return std::make_unique<FrameScratch>(opts_.n_fft, 0);
+  auto s = std::make_unique<FrameScratch>();
+  s->fft64 = std::make_unique<RealFft<double>>(opts_.n_fft);
+  s->spectrum64.resize(static_cast<size_t>(opts_.n_fft / 2 + 1));
+  s->mel64.resize(static_cast<size_t>(opts_.n_mels));
+  return s;
 }
 
+// In double from the window on: torch computes in float32, and its rounding noise in quiet bins
+// (~1e-4 in the log) would otherwise add to ours. The window and the mel weights are the float
+// values torch uses.
 void MelSpectrogram::compute_frame(int64_t f, float* x, float* out, FrameScratch& s) const {
   const int n = opts_.n_fft;
-  float* in = s.fft.input();
-  const float scale = opts_.int16_scale ? 32768.0f : 1.0f;
+  double* in = s.fft64->input();
+  const double scale = opts_.int16_scale ? 32768.0 : 1.0;
   for (int i = 0; i < n; ++i) in[i] = (x[i] * scale) * window_[static_cast<size_t>(i)];
-  s.fft.transform();
-  const std::complex<float>* X = s.fft.output();
-  float* spec = s.spectrum.data();
+  s.fft64->transform();
+  const std::complex<double>* X = s.fft64->output();
+  double* spec = s.spectrum64.data();
   const int bins = n / 2 + 1;
-  if (opts_.power == 2.0) {
-    for (int k = 0; k < bins; ++k) spec[k] = X[k].real() * X[k].real() + X[k].imag() * X[k].imag();
-  } else {
-    const float p = static_cast<float>(opts_.power);
-    for (int k = 0; k < bins; ++k) spec[k] = opts_.power == 1.0 ? std::abs(X[k]) : std::pow(std::abs(X[k]), p);
+  for (int k = 0; k < bins; ++k) {
+    const double p = X[k].real() * X[k].real() + X[k].imag() * X[k].imag();
+    spec[k] = opts_.power == 2.0 ? p : std::pow(p, opts_.power / 2);
   }
-  bank_.apply(spec, out);
+  double* mel = s.mel64.data();
+  bank_.apply(spec, mel);
   const int M = opts_.n_mels;
-  if (opts_.log == LogKind::ln) {
-    const float eps = static_cast<float>(opts_.log_eps);
-    for (int m = 0; m < M; ++m) out[m] = std::log(out[m] + eps);
-  } else if (opts_.log == LogKind::db) {
-    for (int m = 0; m < M; ++m) out[m] = 10.0f * std::log10(std::max(out[m], 1e-10f));
+  for (int m = 0; m < M; ++m) {
+    double v = mel[m];
+    if (opts_.log == LogKind::ln) v = std::log(v + opts_.log_eps);
+    if (opts_.log == LogKind::db) v = 10.0 * std::log10(std::max(v, 1e-10));
+    out[m] = static_cast<float>(v);
   }
 }
 
