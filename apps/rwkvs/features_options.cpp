@@ -1,5 +1,7 @@
 #include "apps/rwkvs/features_options.h"
 
+#include <type_traits>
+
 #include "base/error.h"
 #include "frontends/audio/framing.h"
 #include "frontends/audio/mel_filters.h"
@@ -12,6 +14,7 @@ template <class T>
 CLI::Option* flag(CLI::App& app, std::vector<CLI::Option*>& group, const std::string& name, T& var,
                   const std::string& help) {
   CLI::Option* o = app.add_option(name, var, help)->capture_default_str();
+  if constexpr (std::is_same_v<T, bool>) o->default_str(var ? "true" : "false");  // not 1/0
   group.push_back(o);
   return o;
 }
@@ -38,7 +41,7 @@ void add_features_options(CLI::App& sub, FeaturesArgs& a) {
        "Run the streaming path, feeding this many input samples per call (0: offline)")
       ->check(CLI::NonNegativeNumber);
   a.scale_flags.push_back(sub.add_flag("--int16-scale", a.int16_scale,
-                                       "Multiply [-1,1) samples by 32768 first, as Kaldi's binaries see them")
+                                       "Multiply [-1,1) samples by 32768 first, as Kaldi's binaries see them (default: off)")
                               ->capture_default_str());
 
   CLI::App* raw = sub.add_option_group("Raw PCM input (IN '-' or --format s16le|f32le)");
