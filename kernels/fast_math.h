@@ -73,7 +73,7 @@ inline Float8 exp_approx(Float8 x) {
   const Float8 n = (x * detail::kLog2e + detail::kRoundMagic) - detail::kRoundMagic;
   const Float8 r = (x - n * detail::kLn2Hi) - n * detail::kLn2Lo;
   const Int8 bits = (__builtin_convertvector(n, Int8) + 127) << 23;
-  const Float8 scale = reinterpret_cast<const Float8&>(bits);
+  const Float8 scale = __builtin_bit_cast(Float8, bits);
   const Float8 e = detail::exp_poly(r) * scale;
   return underflow ? splat<Float8>(0.0f) : e;
 }

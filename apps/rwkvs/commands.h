@@ -17,6 +17,8 @@ void add_features_command(CLI::App& app);
 
 // bench sub-subcommands
 void add_bench_wkv(CLI::App& bench);
+void add_bench_train(CLI::App& bench);
+void add_bench_generate(CLI::App& bench);
 void add_bench_features(CLI::App& bench);
 
 }  // namespace rwkvs::app

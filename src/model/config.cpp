@@ -45,8 +45,15 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
   c.dim_ffn = 4 * c.n_embd;
   get_int("dim_att", c.dim_att, false);
   get_int("dim_ffn", c.dim_ffn, false);
-  if (j.contains("tokenizer")) c.tokenizer = j.at("tokenizer").get<std::string>();
-  if (j.contains("train_step")) c.train_step = j.at("train_step").get<int64_t>();
+  c.tokenizer = c.vocab_size == 256 ? "bytes" : "ids";  // the natural reading when the key is absent
+  if (j.contains("tokenizer")) {
+    if (!j.at("tokenizer").is_string()) fail(source, ": config 'tokenizer' is not a string");
+    c.tokenizer = j.at("tokenizer").get<std::string>();
+  }
+  if (j.contains("train_step")) {
+    if (!j.at("train_step").is_number_integer()) fail(source, ": config 'train_step' is not an integer");
+    c.train_step = j.at("train_step").get<int64_t>();
+  }
   c.validate(source);
   return c;
 }
