@@ -216,3 +216,29 @@ TEST_CASE("AdamW first step moves each parameter by lr (bias-corrected), decays 
   CHECK(m[1] == doctest::Approx(0.1 * -4.0));
   CHECK(v[1] == doctest::Approx(0.01 * 16.0));
 }
+
+TEST_CASE("float gemv (the N = 1 fast path) against a double product, with and without accumulation") {
+  Rng rng(7);
+  for (int64_t I : {5, 8, 37, 768}) {
+    for (int64_t O : {1, 4, 10, 33}) {
+      CAPTURE(I);
+      CAPTURE(O);
+      std::vector<float> x(I), w(O * I), out(O), prev(O);
+      for (auto& v : x) v = static_cast<float>(rng.normal());
+      for (auto& v : w) v = static_cast<float>(rng.normal());
+      for (auto& v : prev) v = static_cast<float>(rng.normal());
+      std::vector<double> want(O), want_acc(O);
+      for (int64_t o = 0; o < O; ++o) {
+        double s = 0;
+        for (int64_t i = 0; i < I; ++i) s += double(x[i]) * w[o * I + i];
+        want[o] = s;
+        want_acc[o] = s + prev[o];
+      }
+      matmul_forward(out.data(), x.data(), w.data(), 1, I, O);
+      CHECK_ARRAYS_CLOSE(out.data(), want.data(), O, 1e-4, 1e-5);
+      out = prev;
+      matmul_forward(out.data(), x.data(), w.data(), 1, I, O, /*accumulate=*/true);
+      CHECK_ARRAYS_CLOSE(out.data(), want_acc.data(), O, 1e-4, 1e-5);
+    }
+  }
+}

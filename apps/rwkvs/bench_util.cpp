@@ -7,6 +7,7 @@
 #include <fstream>
 #include <vector>
 
+#include "kernels/fast_math.h"
 #include "src/core/buffer.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
@@ -30,15 +31,22 @@ double measure_read_bandwidth_gbs() {
   for (size_t i = 0; i < n; ++i) buf[i] = static_cast<float>(i & 1023);
   volatile float sink = 0;
   const double t = best_time(3, [&] {
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma omp parallel for simd reduction(+ : s0, s1, s2, s3) schedule(static)
-    for (size_t i = 0; i < n; i += 4) {
-      s0 += buf[i];
-      s1 += buf[i + 1];
-      s2 += buf[i + 2];
-      s3 += buf[i + 3];
+    float total = 0;
+    // four independent 8-lane accumulators: enough loads in flight to be limited by memory only
+#pragma omp parallel reduction(+ : total)
+    {
+      kernels::Float8 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+#pragma omp for schedule(static)
+      for (size_t i = 0; i < n; i += 32) {
+        a0 += kernels::load_lanes<kernels::Float8>(buf.data() + i);
+        a1 += kernels::load_lanes<kernels::Float8>(buf.data() + i + 8);
+        a2 += kernels::load_lanes<kernels::Float8>(buf.data() + i + 16);
+        a3 += kernels::load_lanes<kernels::Float8>(buf.data() + i + 24);
+      }
+      const kernels::Float8 s4 = a0 + a1 + a2 + a3;
+      for (int j = 0; j < 8; ++j) total += s4[j];
     }
-    sink = s0 + s1 + s2 + s3;
+    sink = total;
   });
   (void)sink;
   return static_cast<double>(n) * sizeof(float) / t / 1e9;
