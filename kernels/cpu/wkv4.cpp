@@ -58,6 +58,15 @@ void for_lane_groups(int64_t n, F&& f) {
   for (; c < n; ++c) f.template operator()<R, 1>(c);
 }
 
+// Rows ahead to prefetch. A band narrower than a row leaves gaps the hardware prefetcher does not
+// bridge, so the next rows of the band are requested explicitly.
+constexpr int64_t kPrefetchRows = 6;
+
+inline void prefetch_span(const void* p, int64_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
+}
+
 template <class R, class V>
 constexpr int kLanes = static_cast<int>(sizeof(V) / sizeof(R));
 
@@ -69,6 +78,10 @@ void forward_band(R* y, R* st, const R* k, const R* v, const R* wd, const R* u, 
                   int64_t stride) {
   for (int64_t t = t0; t < t1; ++t) {
     const int64_t o = t * stride;
+    if (t + kPrefetchRows < t1) {
+      prefetch_span(k + o + kPrefetchRows * stride, n * sizeof(R));
+      prefetch_span(v + o + kPrefetchRows * stride, n * sizeof(R));
+    }
     for_lane_groups<R>(n, [&]<class V, int NV>(int64_t c) {
       for (int i = 0; i < NV; ++i) {
         const int64_t j = c + i * kLanes<R, V>;
@@ -97,6 +110,10 @@ void backward_band(R* gk, R* gv, R* gwp, R* gu, R* adj, R* st, R* scratch, const
   for (int64_t t = t1 - 1; t >= t0; --t) {
     const R* s = scratch + (t - t0) * 3 * n;
     const int64_t o = t * stride;
+    if (t - kPrefetchRows >= t0) {  // k and v of the chunk are still cached from the recompute
+      prefetch_span(y + o - kPrefetchRows * stride, n * sizeof(R));
+      prefetch_span(gy + o - kPrefetchRows * stride, n * sizeof(R));
+    }
     for_lane_groups<R>(n, [&]<class V, int NV>(int64_t c) {
       for (int i = 0; i < NV; ++i) {
         const int64_t j = c + i * kLanes<R, V>;
