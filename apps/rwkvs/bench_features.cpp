@@ -13,6 +13,7 @@
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
 #include "base/rng.h"
+#include "frontends/audio/audio_file.h"
 #include "frontends/audio/fbank.h"
 #include "frontends/audio/melspec.h"
 #include "frontends/audio/mfcc.h"
@@ -23,6 +24,7 @@ namespace rwkvs::app {
 namespace {
 
 struct FeaturesBenchArgs {
+  std::string input;  // an audio file to use instead of the synthetic signal
   double seconds = 600;
   int repeat = 3;
   bool json = false;
@@ -189,12 +191,22 @@ void run_config(const Config& c, const std::vector<float>& x, const FeaturesBenc
 void run_bench_features(const FeaturesBenchArgs& a) {
   if (!(a.seconds >= 1)) fail_usage("--seconds must be at least 1, got ", a.seconds);
   set_num_threads(1);  // the frontends are single-threaded per stream; report it that way
-  const std::vector<float> x = speech_like_signal(a.seconds);
+  double rate = kRate;
+  std::vector<float> x;
+  if (a.input.empty()) {
+    x = speech_like_signal(a.seconds);
+  } else {
+    Audio audio = read_audio_file(a.input);
+    rate = audio.sample_rate;
+    x = std::move(audio.samples);
+  }
 
   FbankOptions fo;
+  fo.sample_rate = rate;
   fo.num_mel_bins = 80;
   auto fbank = std::make_shared<Fbank>(fo);
   MelSpectrogramOptions mo;  // 400/160, 80 mels, center, reflect, ln(x + 1e-6)
+  mo.sample_rate = rate;
   auto mel = std::make_shared<MelSpectrogram>(mo);
   MfccOptions co;
   co.mel = mo;
@@ -221,7 +233,8 @@ void add_bench_features(CLI::App& bench) {
   auto a = std::make_shared<FeaturesBenchArgs>();
   CLI::App* cmd = bench.add_subcommand(
       "features", "Audio frontends: single-thread frames/s of fbank, log-mel and MFCC on speech-like audio");
-  cmd->add_option("--seconds", a->seconds, "Seconds of 16 kHz audio")->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "Seconds of synthetic speech-like 16 kHz audio")->capture_default_str();
+  cmd->add_option("--input", a->input, "Time this audio file instead (any format libsndfile reads)");
   cmd->add_option("--repeat", a->repeat, "Timed repetitions of the offline pass (best is reported)")
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "Print one JSON object per configuration");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 #include <vector>
 
@@ -20,17 +21,14 @@ class SoundFile {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) fail(path, ": no such file");
     if (std::filesystem::is_directory(path, ec)) fail(path, ": is a directory, not an audio file");
-    file_ = sf_open(path.c_str(), SFM_READ, &info_);
+    file_.reset(sf_open(path.c_str(), SFM_READ, &info_));
     if (!file_) fail(path, ": cannot decode audio (", sf_strerror(nullptr), ")");
-    check_header();
-  }
-  ~SoundFile() {
-    if (file_) sf_close(file_);
+    check_header();  // may throw: file_ is already owned, so it is closed
   }
   SoundFile(const SoundFile&) = delete;
   SoundFile& operator=(const SoundFile&) = delete;
 
-  SNDFILE* get() { return file_; }
+  SNDFILE* get() { return file_.get(); }
   const SF_INFO& info() const { return info_; }
 
  private:
@@ -46,7 +44,7 @@ class SoundFile {
   // size (0x7ffff000, 0xffffffff) there, which is not truncation.
   void check_not_truncated() {
     char log[8192] = {0};
-    sf_command(file_, SFC_GET_LOG_INFO, log, sizeof log);
+    sf_command(file_.get(), SFC_GET_LOG_INFO, log, sizeof log);
     std::istringstream lines(log);
     std::string line;
     while (std::getline(lines, line)) {
@@ -65,7 +63,10 @@ class SoundFile {
 
   std::string path_;
   SF_INFO info_{};
-  SNDFILE* file_ = nullptr;
+  struct Closer {
+    void operator()(SNDFILE* f) const { sf_close(f); }
+  };
+  std::unique_ptr<SNDFILE, Closer> file_;
 };
 
 std::string format_name(int format) {
