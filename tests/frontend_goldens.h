@@ -6,10 +6,9 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "frontends/audio/audio_file.h"
@@ -23,7 +22,7 @@ namespace rwkvs::test {
 struct Golden {
   std::string golden;  // file name in the goldens folder
   std::string input;
-  std::string type;    // fbank | mel | mfcc | mulaw
+  std::string type;  // fbank | mel | mfcc | mulaw
   int dims = 0;
   double atol = 0, rtol = 0;
   std::map<std::string, std::string> flags;  // rwkvs features flags that reproduce it
@@ -57,39 +56,72 @@ inline bool flag_bool(const std::string& v) { return v == "true" || v == "1"; }
 inline void apply_flags(const Golden& g, FbankOptions& f, MelSpectrogramOptions& m, MfccOptions& c) {
   for (const auto& [k, v] : g.flags) {
     const auto num = [&v = v] { return std::stod(v); };
-    if (k == "--num-mel-bins") f.num_mel_bins = static_cast<int>(num());
-    else if (k == "--frame-length") f.frame_length_ms = num();
-    else if (k == "--frame-shift") f.frame_shift_ms = num();
-    else if (k == "--preemphasis-coefficient") f.preemphasis_coefficient = num();
-    else if (k == "--window-type") f.window_type = parse_window_type(v);
-    else if (k == "--snip-edges") f.snip_edges = flag_bool(v);
-    else if (k == "--low-freq") f.low_freq = num();
-    else if (k == "--high-freq") f.high_freq = num();
-    else if (k == "--use-energy") f.use_energy = flag_bool(v);
-    else if (k == "--raw-energy") f.raw_energy = flag_bool(v);
-    else if (k == "--energy-floor") f.energy_floor = num();
-    else if (k == "--use-power") f.use_power = flag_bool(v);
-    else if (k == "--use-log-fbank") f.use_log_fbank = flag_bool(v);
-    else if (k == "--remove-dc-offset") f.remove_dc_offset = flag_bool(v);
-    else if (k == "--round-to-power-of-two") f.round_to_power_of_two = flag_bool(v);
-    else if (k == "--int16-scale") f.int16_scale = m.int16_scale = flag_bool(v);
-    else if (k == "--n-fft") m.n_fft = static_cast<int>(num());
-    else if (k == "--win-length") m.win_length = static_cast<int>(num());
-    else if (k == "--hop-length") m.hop_length = static_cast<int>(num());
-    else if (k == "--n-mels") m.n_mels = static_cast<int>(num());
-    else if (k == "--f-min") m.f_min = num();
-    else if (k == "--f-max") m.f_max = num();
-    else if (k == "--center") m.center = flag_bool(v);
-    else if (k == "--pad-mode") m.pad_mode = parse_pad_mode(v);
-    else if (k == "--power") m.power = num();
-    else if (k == "--mel-scale") m.mel_scale = parse_mel_scale(v);
-    else if (k == "--norm") m.norm = parse_mel_norm(v);
-    else if (k == "--log") m.log = parse_log_kind(v);
-    else if (k == "--log-eps") m.log_eps = num();
-    else if (k == "--mfcc-from") c.base = parse_mfcc_base(v);
-    else if (k == "--num-ceps") c.num_ceps = static_cast<int>(num());
-    else if (k == "--cepstral-lifter") c.cepstral_lifter = num();
-    else FAIL("goldens.json uses a flag the test does not map: " << k);
+    if (k == "--num-mel-bins")
+      f.num_mel_bins = static_cast<int>(num());
+    else if (k == "--frame-length")
+      f.frame_length_ms = num();
+    else if (k == "--frame-shift")
+      f.frame_shift_ms = num();
+    else if (k == "--preemphasis-coefficient")
+      f.preemphasis_coefficient = num();
+    else if (k == "--window-type")
+      f.window_type = parse_window_type(v);
+    else if (k == "--snip-edges")
+      f.snip_edges = flag_bool(v);
+    else if (k == "--low-freq")
+      f.low_freq = num();
+    else if (k == "--high-freq")
+      f.high_freq = num();
+    else if (k == "--use-energy")
+      f.use_energy = flag_bool(v);
+    else if (k == "--raw-energy")
+      f.raw_energy = flag_bool(v);
+    else if (k == "--energy-floor")
+      f.energy_floor = num();
+    else if (k == "--use-power")
+      f.use_power = flag_bool(v);
+    else if (k == "--use-log-fbank")
+      f.use_log_fbank = flag_bool(v);
+    else if (k == "--remove-dc-offset")
+      f.remove_dc_offset = flag_bool(v);
+    else if (k == "--round-to-power-of-two")
+      f.round_to_power_of_two = flag_bool(v);
+    else if (k == "--int16-scale")
+      f.int16_scale = m.int16_scale = flag_bool(v);
+    else if (k == "--n-fft")
+      m.n_fft = static_cast<int>(num());
+    else if (k == "--win-length")
+      m.win_length = static_cast<int>(num());
+    else if (k == "--hop-length")
+      m.hop_length = static_cast<int>(num());
+    else if (k == "--n-mels")
+      m.n_mels = static_cast<int>(num());
+    else if (k == "--f-min")
+      m.f_min = num();
+    else if (k == "--f-max")
+      m.f_max = num();
+    else if (k == "--center")
+      m.center = flag_bool(v);
+    else if (k == "--pad-mode")
+      m.pad_mode = parse_pad_mode(v);
+    else if (k == "--power")
+      m.power = num();
+    else if (k == "--mel-scale")
+      m.mel_scale = parse_mel_scale(v);
+    else if (k == "--norm")
+      m.norm = parse_mel_norm(v);
+    else if (k == "--log")
+      m.log = parse_log_kind(v);
+    else if (k == "--log-eps")
+      m.log_eps = num();
+    else if (k == "--mfcc-from")
+      c.base = parse_mfcc_base(v);
+    else if (k == "--num-ceps")
+      c.num_ceps = static_cast<int>(num());
+    else if (k == "--cepstral-lifter")
+      c.cepstral_lifter = num();
+    else
+      FAIL("goldens.json uses a flag the test does not map: " << k);
   }
 }
 
@@ -117,8 +149,9 @@ struct Parity {
   size_t n = 0, failures = 0, worst = 0;
   double max_abs = 0, max_rel = 0;  // max_rel over elements with |oracle| >= 1e-2
   std::string describe() const {
-    return "n=" + std::to_string(n) + " failures=" + std::to_string(failures) + " max_abs=" +
-           std::to_string(max_abs) + " (index " + std::to_string(worst) + ") max_rel=" + std::to_string(max_rel);
+    return "n=" + std::to_string(n) + " failures=" + std::to_string(failures) +
+           " max_abs=" + std::to_string(max_abs) + " (index " + std::to_string(worst) +
+           ") max_rel=" + std::to_string(max_rel);
   }
 };
 

@@ -34,7 +34,8 @@ TEST_CASE("16-bit stereo WAV: scaled to [-1, 1) and averaged to mono") {
   const Audio a = read_audio_file(dir + "/s.wav");
   CHECK(a.sample_rate == 22050);
   REQUIRE(a.samples.size() == 1000);
-  for (size_t i = 0; i < 1000; ++i) CHECK(a.samples[i] == doctest::Approx((left[i] + right[i]) / 2).epsilon(1e-4));
+  for (size_t i = 0; i < 1000; ++i)
+    CHECK(a.samples[i] == doctest::Approx((left[i] + right[i]) / 2).epsilon(1e-4));
   const AudioFileInfo info = probe_audio_file(dir + "/s.wav");
   CHECK(info.channels == 2);
   CHECK(info.frames == 1000);
@@ -89,7 +90,8 @@ TEST_CASE("broken files give one error naming the file") {
   test::write_wav(dir + "/empty.wav", WavSpec{}, {});
   fails_with(dir + "/empty.wav", "contains no audio samples (zero length)");
   test::write_wav(dir + "/nochan.wav", WavSpec{0, 16000, 16, false, -1}, x);
-  CHECK_THROWS_WITH_AS(read_audio_file(dir + "/nochan.wav"), doctest::Contains((dir + "/nochan.wav: ").c_str()), Error);
+  CHECK_THROWS_WITH_AS(read_audio_file(dir + "/nochan.wav"),
+                       doctest::Contains((dir + "/nochan.wav: ").c_str()), Error);
   std::vector<float> nan = x;
   nan[321] = std::numeric_limits<float>::quiet_NaN();
   test::write_wav(dir + "/nan.wav", WavSpec{1, 16000, 32, true, -1}, nan);
@@ -120,7 +122,8 @@ TEST_CASE("raw PCM: s16le and f32le, mixed to mono, from memory and from a file 
 
   const std::string dir = test::temp_dir("raw_pcm");
   std::vector<uint8_t> big;
-  for (int i = 0; i < 10007; ++i) test::put_le(big, static_cast<uint16_t>(static_cast<int16_t>(i * 7 - 30000)), 2);
+  for (int i = 0; i < 10007; ++i)
+    test::put_le(big, static_cast<uint16_t>(static_cast<int16_t>(i * 7 - 30000)), 2);
   test::write_bytes(dir + "/x.raw", big);
   spec = RawPcmSpec{PcmFormat::s16le, 16000, 1};
   const Audio whole = read_raw_pcm(dir + "/x.raw", spec);
@@ -136,14 +139,14 @@ TEST_CASE("raw PCM: s16le and f32le, mixed to mono, from memory and from a file 
 TEST_CASE("raw PCM errors name the source") {
   const std::vector<uint8_t> b = {1, 2, 3, 4, 5};
   RawPcmSpec spec{PcmFormat::s16le, 16000, 1};
-  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 5, spec, "stdin"), doctest::Contains("stdin: raw s16le stream ends mid-sample"),
-                       Error);
+  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 5, spec, "stdin"),
+                       doctest::Contains("stdin: raw s16le stream ends mid-sample"), Error);
   spec.channels = 2;
-  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 2, spec, "stdin"), doctest::Contains("stdin: raw PCM stream ends mid-frame"),
-                       Error);
+  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 2, spec, "stdin"),
+                       doctest::Contains("stdin: raw PCM stream ends mid-frame"), Error);
   spec.channels = 0;
-  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 4, spec, "x.raw"), doctest::Contains("x.raw: raw PCM needs at least 1 channel"),
-                       Error);
+  CHECK_THROWS_WITH_AS(decode_raw_pcm(b.data(), 4, spec, "x.raw"),
+                       doctest::Contains("x.raw: raw PCM needs at least 1 channel"), Error);
   spec = RawPcmSpec{PcmFormat::f32le, 16000, 1};
   const float nan[2] = {0.0f, std::numeric_limits<float>::quiet_NaN()};
   CHECK_THROWS_WITH_AS(decode_raw_pcm(reinterpret_cast<const uint8_t*>(nan), 8, spec, "stdin"),
@@ -154,7 +157,8 @@ TEST_CASE("raw PCM errors name the source") {
   test::write_bytes(dir + "/odd.raw", {0, 0, 0, 0, 0, 0});
   RawPcmReader r(dir + "/odd.raw", spec);
   std::vector<float> out;
-  CHECK_THROWS_WITH_AS(r.read(1000, &out), doctest::Contains("odd.raw: raw f32le stream ends mid-sample"), Error);
+  CHECK_THROWS_WITH_AS(r.read(1000, &out), doctest::Contains("odd.raw: raw f32le stream ends mid-sample"),
+                       Error);
   CHECK_THROWS_WITH_AS(parse_pcm_format("s24le"), doctest::Contains("s16le|f32le"), Error);
 }
 

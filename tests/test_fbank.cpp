@@ -113,8 +113,8 @@ TEST_CASE("mel range errors name the option and the sample rate") {
   FbankOptions o;
   o.sample_rate = 8000;
   o.high_freq = 7600;
-  CHECK_THROWS_WITH_AS(Fbank{o}, doctest::Contains("high_freq 7600 Hz is above the Nyquist frequency 4000 Hz"),
-                       Error);
+  CHECK_THROWS_WITH_AS(Fbank{o},
+                       doctest::Contains("high_freq 7600 Hz is above the Nyquist frequency 4000 Hz"), Error);
   o.high_freq = -3990;  // Nyquist - 3990 = 10 Hz < low_freq 20
   CHECK_THROWS_WITH_AS(Fbank{o}, doctest::Contains("bad mel range"), Error);
   o.high_freq = -400;  // 3600 Hz: fine
@@ -133,7 +133,8 @@ TEST_CASE("mel range errors name the option and the sample rate") {
 namespace {
 std::vector<float> tone(size_t n, double hz, double rate, double amp) {
   std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(amp * std::sin(2 * std::numbers::pi * hz * i / rate));
+  for (size_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(amp * std::sin(2 * std::numbers::pi * hz * i / rate));
   return x;
 }
 }  // namespace

@@ -41,7 +41,8 @@ TEST_CASE("every golden through the CLI, offline and streamed, matches the oracl
     const std::string in = test::goldens_dir() + "/" + g.input;
     std::string log;
     REQUIRE(test::run(features_cmd(in, g.type, dir + "/a.npy", golden_flags(g)), &log) == 0);
-    REQUIRE(test::run(features_cmd(in, g.type, dir + "/b.npy", golden_flags(g) + " --chunk-samples 997"), &log) == 0);
+    REQUIRE(test::run(features_cmd(in, g.type, dir + "/b.npy", golden_flags(g) + " --chunk-samples 997"),
+                      &log) == 0);
     CHECK(file_bytes(dir + "/a.npy") == file_bytes(dir + "/b.npy"));
     const NpyArray a = read_npy(dir + "/a.npy");
     const std::vector<float> want = test::golden_values(g);
@@ -57,7 +58,8 @@ TEST_CASE("every golden through the CLI, offline and streamed, matches the oracl
 TEST_CASE("mu-law classes through the CLI are int64 and equal torchaudio's") {
   const std::string dir = test::temp_dir("cli_mulaw");
   const test::Golden g = test::load_goldens("mulaw").at(0);
-  REQUIRE(test::run(features_cmd(test::goldens_dir() + "/" + g.input, "mulaw", dir + "/q.npy", "--chunk-samples 100")) == 0);
+  REQUIRE(test::run(features_cmd(test::goldens_dir() + "/" + g.input, "mulaw", dir + "/q.npy",
+                                 "--chunk-samples 100")) == 0);
   const NpyArray a = read_npy(dir + "/q.npy");
   CHECK(a.dtype == NpyDtype::i64);
   const std::string want = test::read_text(test::goldens_dir() + "/" + g.golden);
@@ -85,14 +87,18 @@ TEST_CASE("raw PCM on stdin gives the same features as the decoded file, streame
   REQUIRE(test::run(features_cmd(flac, "fbank", dir + "/file.npy")) == 0);
   const auto want = file_bytes(dir + "/file.npy");
   const std::string s16_stdin = "cat '" + dir + "/x.s16' | ";
-  REQUIRE(test::run(s16_stdin + features_cmd("-", "fbank", dir + "/a.npy", "--format s16le --rate 16000")) == 0);
+  REQUIRE(test::run(s16_stdin + features_cmd("-", "fbank", dir + "/a.npy", "--format s16le --rate 16000")) ==
+          0);
   CHECK(file_bytes(dir + "/a.npy") == want);
-  REQUIRE(test::run(s16_stdin + features_cmd("-", "fbank", dir + "/b.npy", "--format s16le --rate 16000 --chunk-samples 1")) == 0);
+  REQUIRE(test::run(s16_stdin + features_cmd("-", "fbank", dir + "/b.npy",
+                                             "--format s16le --rate 16000 --chunk-samples 1")) == 0);
   CHECK(file_bytes(dir + "/b.npy") == want);
   REQUIRE(test::run("cat '" + dir + "/x.f32' | " +
-                    features_cmd("-", "fbank", dir + "/c.npy", "--format f32le --rate 16000 --channels 2 --chunk-samples 4000")) == 0);
+                    features_cmd("-", "fbank", dir + "/c.npy",
+                                 "--format f32le --rate 16000 --channels 2 --chunk-samples 4000")) == 0);
   CHECK(file_bytes(dir + "/c.npy") == want);
-  REQUIRE(test::run(features_cmd(dir + "/x.s16", "fbank", dir + "/d.npy", "--format s16le --rate 16000")) == 0);
+  REQUIRE(test::run(features_cmd(dir + "/x.s16", "fbank", dir + "/d.npy", "--format s16le --rate 16000")) ==
+          0);
   CHECK(file_bytes(dir + "/d.npy") == want);
 }
 
@@ -112,19 +118,47 @@ TEST_CASE("--resample-to: the CLI resamples with the library resampler, streamed
 TEST_CASE("--help lists every option with its default") {
   std::string help;
   REQUIRE(test::run(test::cli() + " features --help", &help) == 0);
-  for (const char* expected :
-       {"--type TEXT:{fbank,mel,mfcc,mulaw}=fbank", "--num-mel-bins INT=80", "--frame-length FLOAT=25",
-        "--frame-shift FLOAT=10", "--dither FLOAT=0", "--window-type TEXT:{povey,hann,hanning,hamming,rectangular,blackman}=povey",
-        "--snip-edges BOOLEAN=true", "--low-freq FLOAT=20", "--high-freq FLOAT=0", "--preemphasis-coefficient FLOAT=0.97",
-        "--remove-dc-offset BOOLEAN=true", "--use-energy BOOLEAN=false", "--raw-energy BOOLEAN=true",
-        "--energy-floor FLOAT=0", "--use-log-fbank BOOLEAN=true", "--use-power BOOLEAN=true",
-        "--round-to-power-of-two BOOLEAN=true", "--num-ceps,--n-mfcc INT=13", "--cepstral-lifter FLOAT=0",
-        "--n-fft INT=400", "--win-length INT=0", "--hop-length,--hop INT=160", "--n-mels INT=80", "--f-min FLOAT=0",
-        "--f-max FLOAT=0", "--center BOOLEAN=true", "--pad-mode TEXT:{reflect,replicate,constant}=reflect",
-        "--power FLOAT=2", "--mel-scale TEXT:{htk,slaney}=htk", "--norm,--mel-norm TEXT:{none,slaney}=none",
-        "--log TEXT:{ln,db,none}=ln", "--log-eps FLOAT=1e-06", "--resample-to FLOAT=0", "--chunk-samples",
-        "--format TEXT:{auto,s16le,f32le}=auto", "--rate FLOAT=0", "--channels INT=1", "--int16-scale",
-        "--mfcc-from TEXT:{mel,fbank}=mel", "--dither-seed UINT=0", "--blackman-coeff FLOAT=0.42"}) {
+  for (const char* expected : {"--type TEXT:{fbank,mel,mfcc,mulaw}=fbank",
+                               "--num-mel-bins INT=80",
+                               "--frame-length FLOAT=25",
+                               "--frame-shift FLOAT=10",
+                               "--dither FLOAT=0",
+                               "--window-type TEXT:{povey,hann,hanning,hamming,rectangular,blackman}=povey",
+                               "--snip-edges BOOLEAN=true",
+                               "--low-freq FLOAT=20",
+                               "--high-freq FLOAT=0",
+                               "--preemphasis-coefficient FLOAT=0.97",
+                               "--remove-dc-offset BOOLEAN=true",
+                               "--use-energy BOOLEAN=false",
+                               "--raw-energy BOOLEAN=true",
+                               "--energy-floor FLOAT=0",
+                               "--use-log-fbank BOOLEAN=true",
+                               "--use-power BOOLEAN=true",
+                               "--round-to-power-of-two BOOLEAN=true",
+                               "--num-ceps,--n-mfcc INT=13",
+                               "--cepstral-lifter FLOAT=0",
+                               "--n-fft INT=400",
+                               "--win-length INT=0",
+                               "--hop-length,--hop INT=160",
+                               "--n-mels INT=80",
+                               "--f-min FLOAT=0",
+                               "--f-max FLOAT=0",
+                               "--center BOOLEAN=true",
+                               "--pad-mode TEXT:{reflect,replicate,constant}=reflect",
+                               "--power FLOAT=2",
+                               "--mel-scale TEXT:{htk,slaney}=htk",
+                               "--norm,--mel-norm TEXT:{none,slaney}=none",
+                               "--log TEXT:{ln,db,none}=ln",
+                               "--log-eps FLOAT=1e-06",
+                               "--resample-to FLOAT=0",
+                               "--chunk-samples",
+                               "--format TEXT:{auto,s16le,f32le}=auto",
+                               "--rate FLOAT=0",
+                               "--channels INT=1",
+                               "--int16-scale",
+                               "--mfcc-from TEXT:{mel,fbank}=mel",
+                               "--dither-seed UINT=0",
+                               "--blackman-coeff FLOAT=0.42"}) {
     INFO(expected);
     CHECK(help.find(expected) != std::string::npos);
   }
@@ -158,25 +192,31 @@ TEST_CASE("bad input: one 'error:' line naming the file or flag, non-zero exit, 
       {features_cmd(dir + "/truncated.wav", "fbank", out), "truncated.wav: truncated", 1},
       {features_cmd(dir + "/corrupt.wav", "fbank", out), "corrupt.wav: cannot decode audio", 1},
       {features_cmd(dir + "/notes.wav", "mel", out), "notes.wav: cannot decode audio", 1},
-      {features_cmd(dir + "/empty.wav", "mfcc", out), "empty.wav: contains no audio samples (zero length)", 1},
+      {features_cmd(dir + "/empty.wav", "mfcc", out), "empty.wav: contains no audio samples (zero length)",
+       1},
       {features_cmd(dir + "/nan.wav", "fbank", out), "nan.wav: sample 1234 is nan", 1},
       {features_cmd(dir + "/zero_channels.wav", "fbank", out), "zero_channels.wav: cannot decode audio", 1},
       {features_cmd(dir + "/missing.wav", "fbank", out), "missing.wav: no such file", 1},
       {features_cmd(dir + "/short.wav", "fbank", out), "short.wav: too short for a single fbank frame", 1},
-      {features_cmd(g8, "fbank", out, "--high-freq 7600"), "u8k.flac (8000 Hz): fbank: high_freq 7600 Hz is above the Nyquist", 2},
-      {features_cmd(g8, "mel", out, "--f-max 8000"), "u8k.flac (8000 Hz): melspec: f_max 8000 Hz is above the Nyquist", 2},
+      {features_cmd(g8, "fbank", out, "--high-freq 7600"),
+       "u8k.flac (8000 Hz): fbank: high_freq 7600 Hz is above the Nyquist", 2},
+      {features_cmd(g8, "mel", out, "--f-max 8000"),
+       "u8k.flac (8000 Hz): melspec: f_max 8000 Hz is above the Nyquist", 2},
       {features_cmd(g8, "fbank", out, "--num-mel-bins 128"), "u8k.flac (8000 Hz): fbank: mel filter", 2},
       {features_cmd(g8, "fbank", out, "--window-type foo"), "--window-type: foo not in", 2},
       {features_cmd(g8, "wavelet", out), "--type: wavelet not in", 2},
       {features_cmd(g8, "mel", out, "--mel-scale bark"), "--mel-scale: bark not in", 2},
       {features_cmd(g8, "fbank", out, "--snip-edges maybe"), "--snip-edges", 2},
-      {features_cmd(g8, "mel", out, "--num-mel-bins 40"), "--num-mel-bins: Kaldi fbank options do not apply", 2},
+      {features_cmd(g8, "mel", out, "--num-mel-bins 40"), "--num-mel-bins: Kaldi fbank options do not apply",
+       2},
       {features_cmd(g8, "fbank", out, "--rate 8000"), "--rate: applies only to raw PCM", 2},
-      {features_cmd("-", "fbank", out, "--format s16le --rate 16000 --channels 0 < /dev/null"), "--channels", 2},
+      {features_cmd("-", "fbank", out, "--format s16le --rate 16000 --channels 0 < /dev/null"), "--channels",
+       2},
       {features_cmd("-", "fbank", out, "< /dev/null"), "needs --format s16le|f32le", 2},
       {"cat '" + dir + "/odd.s16' | " + features_cmd("-", "fbank", out, "--format s16le --rate 16000"),
        "stdin: raw s16le stream ends mid-sample", 1},
-      {"cat '" + dir + "/odd.s16' | " + features_cmd("-", "fbank", out, "--format s16le --rate 16000 --chunk-samples 10"),
+      {"cat '" + dir + "/odd.s16' | " +
+           features_cmd("-", "fbank", out, "--format s16le --rate 16000 --chunk-samples 10"),
        "stdin: raw s16le stream ends mid-sample", 1},
       {features_cmd(g8, "fbank", dir + "/no/such/dir/out.npy"), "no/such/dir/out.npy", 1},
   };

@@ -48,7 +48,8 @@ TEST_CASE("reflect padding mirrors without repeating the edge; constant pads zer
   edge.geometry().extract(3, x.data(), 0, 10, 10, frame.data());
   CHECK(frame == std::vector<float>{9, 10, 10, 10, 10, 10, 10, 10});
   // torch refuses reflect padding as long as the signal: so do we, with a hint.
-  CHECK_THROWS_WITH_AS(reflect.geometry().num_frames(4), doctest::Contains("too short for reflect padding"), Error);
+  CHECK_THROWS_WITH_AS(reflect.geometry().num_frames(4), doctest::Contains("too short for reflect padding"),
+                       Error);
 }
 
 TEST_CASE("torchaudio mel bank: htk and slaney scales, slaney area norm") {
@@ -74,8 +75,8 @@ TEST_CASE("sample rate too low for the mel range, and other option errors") {
   MelSpectrogramOptions o;
   o.sample_rate = 8000;
   o.f_max = 7600;
-  CHECK_THROWS_WITH_AS(MelSpectrogram{o}, doctest::Contains("f_max 7600 Hz is above the Nyquist frequency 4000 Hz"),
-                       Error);
+  CHECK_THROWS_WITH_AS(MelSpectrogram{o},
+                       doctest::Contains("f_max 7600 Hz is above the Nyquist frequency 4000 Hz"), Error);
   o = MelSpectrogramOptions{};
   o.win_length = 500;
   CHECK_THROWS_WITH_AS(MelSpectrogram{o}, doctest::Contains("win_length"), Error);
@@ -109,7 +110,8 @@ TEST_CASE("ln, dB and no log agree") {
 
 TEST_CASE("a tone's energy lands in the mel bin around its frequency") {
   std::vector<float> x(16000);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * 2000 * i / 16000.0));
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * 2000 * i / 16000.0));
   MelSpectrogramOptions o;
   o.n_mels = 40;
   const MelSpectrogram ms(o);

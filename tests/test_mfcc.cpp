@@ -50,7 +50,8 @@ TEST_CASE("MFCC is the DCT of the log-mel; the lifter scales c[k] by 1 + L/2 sin
   o.cepstral_lifter = 22;
   const FeatureMatrix lift = compute_features(Mfcc(o), x.data(), 8000);
   for (int k = 0; k < 13; ++k)
-    CHECK(lift.row(7)[k] == doctest::Approx(plain.row(7)[k] * (1 + 11 * std::sin(std::numbers::pi * k / 22))));
+    CHECK(lift.row(7)[k] ==
+          doctest::Approx(plain.row(7)[k] * (1 + 11 * std::sin(std::numbers::pi * k / 22))));
 }
 
 TEST_CASE("Kaldi MFCC with use_energy puts the fbank log energy in c0") {

@@ -39,7 +39,8 @@ TEST_CASE("fixed points, clipping and order") {
   for (int q = 1; q < 256; ++q) CHECK(mulaw_decode(q) > mulaw_decode(q - 1));
 }
 
-TEST_CASE("round trip error is within half a companded step: |x^ - x| <= (e^d - 1)(1/mu + |x|), d = ln(256)/255") {
+TEST_CASE(
+    "round trip error is within half a companded step: |x^ - x| <= (e^d - 1)(1/mu + |x|), d = ln(256)/255") {
   const double mu = 255, d = std::log(1 + mu) / mu, factor = std::exp(d) - 1;
   double worst_ratio = 0;
   for (int i = -20000; i <= 20000; ++i) {

@@ -15,13 +15,12 @@ using namespace rwkvs;
 
 namespace {
 
-std::vector<float> speech() {
-  return read_audio_file(test::goldens_dir() + "/u16k.flac").samples;
-}
+std::vector<float> speech() { return read_audio_file(test::goldens_dir() + "/u16k.flac").samples; }
 
 // Streams x in chunks drawn by next_chunk(), reading and popping frames as they come.
 template <class NextChunk>
-FeatureMatrix stream(std::shared_ptr<const FeatureComputer> c, const std::vector<float>& x, NextChunk next_chunk) {
+FeatureMatrix stream(std::shared_ptr<const FeatureComputer> c, const std::vector<float>& x,
+                     NextChunk next_chunk) {
   OnlineFeatures s(c);
   FeatureMatrix m;
   m.cols = s.dim();
@@ -173,7 +172,8 @@ TEST_CASE("misuse is an error, not a crash") {
   FbankOptions f;
   OnlineFeatures s(std::make_shared<Fbank>(f));
   const std::vector<float> x(1000, 0.1f);
-  CHECK_THROWS_WITH_AS(s.accept_waveform(8000, x.data(), x.size()), doctest::Contains("resample first"), Error);
+  CHECK_THROWS_WITH_AS(s.accept_waveform(8000, x.data(), x.size()), doctest::Contains("resample first"),
+                       Error);
   s.accept_waveform(16000, nullptr, 0);
   s.accept_waveform(16000, x.data(), x.size());
   CHECK(s.frames_ready() == 4);

@@ -15,7 +15,8 @@ namespace {
 
 std::vector<float> sine(size_t n, double hz, double rate) {
   std::vector<float> x(n);
-  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * hz * i / rate));
+  for (size_t i = 0; i < n; ++i)
+    x[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * hz * i / rate));
   return x;
 }
 
@@ -57,7 +58,8 @@ TEST_CASE("streaming resampler: any chunking gives the same samples as one call"
   Rng rng(3);
   std::vector<float> x(30000);
   for (auto& v : x) v = static_cast<float>(0.3 * rng.normal());
-  for (auto [in, out] : {std::pair{44100.0, 16000.0}, {8000.0, 16000.0}, {22050.0, 16000.0}, {16000.0, 16000.0}}) {
+  for (auto [in, out] :
+       {std::pair{44100.0, 16000.0}, {8000.0, 16000.0}, {22050.0, 16000.0}, {16000.0, 16000.0}}) {
     const std::vector<float> whole = resample(x.data(), x.size(), in, out);
     CHECK(std::fabs(double(whole.size()) - x.size() * out / in) <= 2);
     for (size_t max_chunk : {size_t{1}, size_t{7}, size_t{1500}, size_t{40000}}) {
@@ -70,7 +72,8 @@ TEST_CASE("streaming resampler: any chunking gives the same samples as one call"
 }
 
 TEST_CASE("a resampled sine keeps its frequency and amplitude") {
-  for (auto [in, out, hz] : {std::tuple{44100.0, 16000.0, 1234.5}, {8000.0, 16000.0, 3000.0}, {16000.0, 22050.0, 440.0}}) {
+  for (auto [in, out, hz] :
+       {std::tuple{44100.0, 16000.0, 1234.5}, {8000.0, 16000.0, 3000.0}, {16000.0, 22050.0, 440.0}}) {
     const std::vector<float> x = sine(static_cast<size_t>(in), hz, in);
     const std::vector<float> y = resample(x.data(), x.size(), in, out);
     const std::vector<float> mid(y.begin() + y.size() / 4, y.end() - y.size() / 4);

@@ -12,7 +12,7 @@ namespace rwkvs::test {
 struct WavSpec {
   int channels = 1;
   int sample_rate = 16000;
-  int bits = 16;          // 16 (PCM) or 32 (IEEE float)
+  int bits = 16;  // 16 (PCM) or 32 (IEEE float)
   bool is_float = false;
   int64_t declared_data_bytes = -1;  // -1: the real size
 };
@@ -38,7 +38,8 @@ inline std::vector<uint8_t> wav_bytes(const WavSpec& s, const std::vector<float>
       put_le(data, static_cast<uint16_t>(q), 2);
     }
   }
-  const uint64_t declared = s.declared_data_bytes >= 0 ? static_cast<uint64_t>(s.declared_data_bytes) : data.size();
+  const uint64_t declared =
+      s.declared_data_bytes >= 0 ? static_cast<uint64_t>(s.declared_data_bytes) : data.size();
   const int block = s.channels * s.bits / 8;
   std::vector<uint8_t> b;
   put_tag(b, "RIFF");

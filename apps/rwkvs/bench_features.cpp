@@ -50,7 +50,9 @@ std::vector<float> speech_like_signal(double seconds) {
     gains.clear();  // harmonic h: two formant resonances, 1/h roll-off (fixed over the syllable)
     for (int h = 1; h * (f0 + std::fabs(glide)) < 7000; ++h) {
       const double fh = h * f0;
-      gains.push_back((1.0 / (1 + std::pow((fh - formant1) / 150, 2)) + 0.5 / (1 + std::pow((fh - formant2) / 250, 2))) / h);
+      gains.push_back(
+          (1.0 / (1 + std::pow((fh - formant1) / 150, 2)) + 0.5 / (1 + std::pow((fh - formant2) / 250, 2))) /
+          h);
     }
     double phase = 0;
     for (size_t j = 0; j < len; ++j, ++i) {
@@ -76,7 +78,8 @@ std::vector<float> speech_like_signal(double seconds) {
 // One frame's samples as the computer's geometry cuts them (snip / center edges handled there).
 std::vector<float> frame_samples(const FeatureComputer& c, const std::vector<float>& x, int64_t f) {
   std::vector<float> frame(static_cast<size_t>(c.geometry().length));
-  c.geometry().extract(f, x.data(), 0, static_cast<int64_t>(x.size()), static_cast<int64_t>(x.size()), frame.data());
+  c.geometry().extract(f, x.data(), 0, static_cast<int64_t>(x.size()), static_cast<int64_t>(x.size()),
+                       frame.data());
   return frame;
 }
 
@@ -96,7 +99,8 @@ std::vector<double> apply_bank(const MelBank& bank, const std::vector<double>& p
   const std::vector<float> w = bank.dense();
   std::vector<double> e(static_cast<size_t>(bank.num_filters()), 0.0);
   for (int m = 0; m < bank.num_filters(); ++m)
-    for (int k = 0; k < bank.num_fft_bins(); ++k) e[m] += w[static_cast<size_t>(m) * bank.num_fft_bins() + k] * power[k];
+    for (int k = 0; k < bank.num_fft_bins(); ++k)
+      e[m] += w[static_cast<size_t>(m) * bank.num_fft_bins() + k] * power[k];
   return e;
 }
 
@@ -146,7 +150,8 @@ void run_config(const Config& c, const std::vector<float>& x, const FeaturesBenc
     size_t pos = 0, next = 0, written = 0;
     auto drain = [&] {
       for (int64_t f = s.frames_popped(); f < s.frames_ready(); ++f, written += offline.cols)
-        std::copy(s.get_frame(f), s.get_frame(f) + offline.cols, streamed.begin() + static_cast<long>(written));
+        std::copy(s.get_frame(f), s.get_frame(f) + offline.cols,
+                  streamed.begin() + static_cast<long>(written));
       s.pop(s.frames_ready() - s.frames_popped());
     };
     while (pos < x.size()) {
@@ -157,7 +162,8 @@ void run_config(const Config& c, const std::vector<float>& x, const FeaturesBenc
     }
     s.input_finished();
     drain();
-    if (s.frames_ready() != offline.rows) fail("bench features: streaming made ", s.frames_ready(), " frames, offline ", offline.rows);
+    if (s.frames_ready() != offline.rows)
+      fail("bench features: streaming made ", s.frames_ready(), " frames, offline ", offline.rows);
   });
   double stream_diff = 0;
   for (size_t i = 0; i < streamed.size(); ++i)
@@ -168,9 +174,11 @@ void run_config(const Config& c, const std::vector<float>& x, const FeaturesBenc
   for (int64_t f : {int64_t{0}, offline.rows / 3, offline.rows / 2, offline.rows - 1}) {
     const std::vector<double> want = c.reference(frame_samples(*c.computer, x, f));
     for (size_t j = 0; j < want.size(); ++j)
-      spot_diff = std::max(spot_diff, std::fabs(offline.row(f)[j] - want[j]) / std::max(1.0, std::fabs(want[j])));
+      spot_diff =
+          std::max(spot_diff, std::fabs(offline.row(f)[j] - want[j]) / std::max(1.0, std::fabs(want[j])));
   }
-  if (!(spot_diff < 1e-4)) fail("bench features: ", c.name, ": differs from the direct-DFT reference by ", spot_diff);
+  if (!(spot_diff < 1e-4))
+    fail("bench features: ", c.name, ": differs from the direct-DFT reference by ", spot_diff);
 
   const double frames = static_cast<double>(offline.rows);
   print_result({{"bench", "features"},
@@ -214,7 +222,8 @@ void run_bench_features(const FeaturesBenchArgs& a) {
   const std::vector<float> dct = dct_ii_ortho(co.num_ceps, mo.n_mels);
 
   const std::vector<Config> configs = {
-      {"fbank80 (Kaldi, 25/10 ms, povey)", fbank, [&](const std::vector<float>& f) { return reference_fbank(*fbank, f); }},
+      {"fbank80 (Kaldi, 25/10 ms, povey)", fbank,
+       [&](const std::vector<float>& f) { return reference_fbank(*fbank, f); }},
       {"logmel80 (torchaudio, 400/160, center)", mel,
        [&](const std::vector<float>& f) { return reference_logmel(*mel, f); }},
       {"mfcc13 (DCT of logmel80)", mfcc, [&](const std::vector<float>& f) {
@@ -233,7 +242,8 @@ void add_bench_features(CLI::App& bench) {
   auto a = std::make_shared<FeaturesBenchArgs>();
   CLI::App* cmd = bench.add_subcommand(
       "features", "Audio frontends: single-thread frames/s of fbank, log-mel and MFCC on speech-like audio");
-  cmd->add_option("--seconds", a->seconds, "Seconds of synthetic speech-like 16 kHz audio")->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "Seconds of synthetic speech-like 16 kHz audio")
+      ->capture_default_str();
   cmd->add_option("--input", a->input, "Time this audio file instead (any format libsndfile reads)");
   cmd->add_option("--repeat", a->repeat, "Timed repetitions of the offline pass (best is reported)")
       ->capture_default_str();

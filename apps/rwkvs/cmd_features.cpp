@@ -152,8 +152,8 @@ void run_features_command(const FeaturesArgs& a) {
     fail(source_name(a), ": too short for a single ", a.type, " frame; nothing written to ", a.output);
   write_npy_f32(a.output, out.features.data.data(), out.features.rows, out.features.cols);
   std::printf("%s: %lld x %lld %s features (float32) -> %s\n", source_name(a).c_str(),
-              static_cast<long long>(out.features.rows), static_cast<long long>(out.features.cols), a.type.c_str(),
-              a.output.c_str());
+              static_cast<long long>(out.features.rows), static_cast<long long>(out.features.cols),
+              a.type.c_str(), a.output.c_str());
 }
 
 }  // namespace

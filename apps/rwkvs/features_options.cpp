@@ -29,50 +29,66 @@ std::string given_flags(const std::vector<CLI::Option*>& flags) {
 }  // namespace
 
 void add_features_options(CLI::App& sub, FeaturesArgs& a) {
-  std::vector<CLI::Option*> general;
-  sub.add_option("IN", a.input, "Audio file (anything libsndfile reads), a raw PCM file with --format, or '-' for raw "
-                                "PCM on stdin")
+  std::vector<CLI::Option*> general;  // apply to every --type: never rejected, so not kept
+  sub.add_option("IN", a.input,
+                 "Audio file (anything libsndfile reads), a raw PCM file with --format, or '-' for raw "
+                 "PCM on stdin")
       ->required();
-  sub.add_option("--out,-o", a.output, "Output .npy: float32 [frames, dims]; int64 [samples] for mulaw")->required();
-  flag(sub, general, "--type", a.type, "Features: fbank (Kaldi), mel (torchaudio log-mel), mfcc, mulaw (256 classes)")
+  sub.add_option("--out,-o", a.output, "Output .npy: float32 [frames, dims]; int64 [samples] for mulaw")
+      ->required();
+  flag(sub, general, "--type", a.type,
+       "Features: fbank (Kaldi), mel (torchaudio log-mel), mfcc, mulaw (256 classes)")
       ->check(CLI::IsMember({"fbank", "mel", "mfcc", "mulaw"}));
-  flag(sub, general, "--resample-to", a.resample_to, "Resample to this rate first (libsoxr HQ); 0 keeps the input rate");
+  flag(sub, general, "--resample-to", a.resample_to,
+       "Resample to this rate first (libsoxr HQ); 0 keeps the input rate");
   flag(sub, general, "--chunk-samples", a.chunk_samples,
        "Run the streaming path, feeding this many input samples per call (0: offline)")
       ->check(CLI::NonNegativeNumber);
-  a.scale_flags.push_back(sub.add_flag("--int16-scale", a.int16_scale,
-                                       "Multiply [-1,1) samples by 32768 first, as Kaldi's binaries see them (default: off)")
-                              ->capture_default_str());
+  a.scale_flags.push_back(
+      sub.add_flag("--int16-scale", a.int16_scale,
+                   "Multiply [-1,1) samples by 32768 first, as Kaldi's binaries see them (default: off)")
+          ->capture_default_str());
 
   CLI::App* raw = sub.add_option_group("Raw PCM input (IN '-' or --format s16le|f32le)");
-  flag(*raw, a.raw_flags, "--format", a.format, "auto: decode the file by its content; s16le|f32le: headerless PCM")
+  flag(*raw, a.raw_flags, "--format", a.format,
+       "auto: decode the file by its content; s16le|f32le: headerless PCM")
       ->check(CLI::IsMember({"auto", "s16le", "f32le"}));
   flag(*raw, a.raw_flags, "--rate", a.rate, "Sample rate of raw PCM input (Hz)");
-  flag(*raw, a.raw_flags, "--channels", a.channels, "Interleaved channels of raw PCM input (averaged to mono)");
+  flag(*raw, a.raw_flags, "--channels", a.channels,
+       "Interleaved channels of raw PCM input (averaged to mono)");
 
   FbankOptions& f = a.fbank;
   CLI::App* k = sub.add_option_group("Kaldi fbank options (--type fbank, or mfcc with --mfcc-from fbank)");
   flag(*k, a.kaldi_flags, "--num-mel-bins", f.num_mel_bins, "Number of triangular mel bins");
   flag(*k, a.kaldi_flags, "--frame-length", f.frame_length_ms, "Frame length in milliseconds");
   flag(*k, a.kaldi_flags, "--frame-shift", f.frame_shift_ms, "Frame shift in milliseconds");
-  flag(*k, a.kaldi_flags, "--dither", f.dither, "Dithering constant (0 means no dither; Kaldi uses 1.0 on int16 scale)");
-  flag(*k, a.kaldi_flags, "--dither-seed", f.dither_seed, "Seed of the dither noise (keyed by frame, not chunk)");
-  flag(*k, a.kaldi_flags, "--preemphasis-coefficient", f.preemphasis_coefficient, "Coefficient for preemphasis");
-  flag(*k, a.kaldi_flags, "--remove-dc-offset", f.remove_dc_offset, "Subtract the mean of each frame (true|false)");
-  flag(*k, a.kaldi_flags, "--window-type", a.window_type, "Window: povey|hann|hanning|hamming|rectangular|blackman")
+  flag(*k, a.kaldi_flags, "--dither", f.dither,
+       "Dithering constant (0 means no dither; Kaldi uses 1.0 on int16 scale)");
+  flag(*k, a.kaldi_flags, "--dither-seed", f.dither_seed,
+       "Seed of the dither noise (keyed by frame, not chunk)");
+  flag(*k, a.kaldi_flags, "--preemphasis-coefficient", f.preemphasis_coefficient,
+       "Coefficient for preemphasis");
+  flag(*k, a.kaldi_flags, "--remove-dc-offset", f.remove_dc_offset,
+       "Subtract the mean of each frame (true|false)");
+  flag(*k, a.kaldi_flags, "--window-type", a.window_type,
+       "Window: povey|hann|hanning|hamming|rectangular|blackman")
       ->check(CLI::IsMember(window_type_names()));
-  flag(*k, a.kaldi_flags, "--blackman-coeff", f.blackman_coeff, "Constant of the generalised Blackman window");
+  flag(*k, a.kaldi_flags, "--blackman-coeff", f.blackman_coeff,
+       "Constant of the generalised Blackman window");
   flag(*k, a.kaldi_flags, "--round-to-power-of-two", f.round_to_power_of_two,
        "Zero-pad each frame to a power of two for the FFT (true|false)");
   flag(*k, a.kaldi_flags, "--snip-edges", f.snip_edges,
        "true: only frames that fit in the signal; false: frames every shift, edges mirrored");
   flag(*k, a.kaldi_flags, "--low-freq", f.low_freq, "Low cutoff of the mel bins (Hz)");
-  flag(*k, a.kaldi_flags, "--high-freq", f.high_freq, "High cutoff of the mel bins (Hz); <= 0 means Nyquist + value");
-  flag(*k, a.kaldi_flags, "--use-energy", f.use_energy, "Add log energy as column 0 (MFCC: replace c0) (true|false)");
+  flag(*k, a.kaldi_flags, "--high-freq", f.high_freq,
+       "High cutoff of the mel bins (Hz); <= 0 means Nyquist + value");
+  flag(*k, a.kaldi_flags, "--use-energy", f.use_energy,
+       "Add log energy as column 0 (MFCC: replace c0) (true|false)");
   flag(*k, a.kaldi_flags, "--raw-energy", f.raw_energy,
        "Energy before preemphasis and window (true) or after the window (false)");
   flag(*k, a.kaldi_flags, "--energy-floor", f.energy_floor, "Floor on the energy (absolute; 0: none)");
-  flag(*k, a.kaldi_flags, "--use-log-fbank", f.use_log_fbank, "Log of the mel energies (true|false; fbank only)");
+  flag(*k, a.kaldi_flags, "--use-log-fbank", f.use_log_fbank,
+       "Log of the mel energies (true|false; fbank only)");
   flag(*k, a.kaldi_flags, "--use-power", f.use_power, "Power spectrum (true) or magnitude (false)");
 
   MelSpectrogramOptions& m = a.mel;
@@ -82,8 +98,10 @@ void add_features_options(CLI::App& sub, FeaturesArgs& a) {
   flag(*t, a.torch_flags, "--hop-length,--hop", m.hop_length, "Hop between frames (samples)");
   flag(*t, a.torch_flags, "--n-mels", m.n_mels, "Number of mel bins");
   flag(*t, a.torch_flags, "--f-min", m.f_min, "Lowest mel frequency (Hz)");
-  flag(*t, a.torch_flags, "--f-max", m.f_max, "Highest mel frequency (Hz); <= 0 means sample_rate // 2 + value");
-  flag(*t, a.torch_flags, "--center", m.center, "Pad n_fft/2 on both sides so frame t is centred at t*hop (true|false)");
+  flag(*t, a.torch_flags, "--f-max", m.f_max,
+       "Highest mel frequency (Hz); <= 0 means sample_rate // 2 + value");
+  flag(*t, a.torch_flags, "--center", m.center,
+       "Pad n_fft/2 on both sides so frame t is centred at t*hop (true|false)");
   flag(*t, a.torch_flags, "--pad-mode", a.pad_mode, "Padding with --center: reflect|replicate|constant")
       ->check(CLI::IsMember({"reflect", "replicate", "constant"}));
   flag(*t, a.torch_flags, "--power", m.power, "Exponent of the magnitude (2: power, 1: magnitude)");
@@ -96,10 +114,12 @@ void add_features_options(CLI::App& sub, FeaturesArgs& a) {
 
   CLI::App* c = sub.add_option_group("MFCC options (--type mfcc)");
   flag(*c, a.mfcc_flags, "--mfcc-from", a.mfcc_from,
-       "mel: DCT of the torchaudio log-mel (as torchaudio MFCC(log_mels=True)); fbank: Kaldi compute-mfcc-feats")
+       "mel: DCT of the torchaudio log-mel (as torchaudio MFCC(log_mels=True)); fbank: Kaldi "
+       "compute-mfcc-feats")
       ->check(CLI::IsMember({"mel", "fbank"}));
   flag(*c, a.mfcc_flags, "--num-ceps,--n-mfcc", a.num_ceps, "Number of cepstra (orthonormal DCT-II)");
-  flag(*c, a.mfcc_flags, "--cepstral-lifter", a.cepstral_lifter, "Lifter L: c[k] *= 1 + L/2 sin(pi k / L); 0: none");
+  flag(*c, a.mfcc_flags, "--cepstral-lifter", a.cepstral_lifter,
+       "Lifter L: c[k] *= 1 + L/2 sin(pi k / L); 0: none");
 }
 
 void check_flag_combinations(const FeaturesArgs& a) {
@@ -132,7 +152,8 @@ void check_flag_combinations(const FeaturesArgs& a) {
       if (o->count() > 0 && o->get_name() != "--format")
         fail_usage(o->get_name(), ": applies only to raw PCM input (IN '-' or --format s16le|f32le)");
   }
-  if (a.resample_to < 0) fail_usage("--resample-to must be >= 0 (0 keeps the input rate), got ", a.resample_to);
+  if (a.resample_to < 0)
+    fail_usage("--resample-to must be >= 0 (0 keeps the input rate), got ", a.resample_to);
 }
 
 RawPcmSpec raw_pcm_spec(const FeaturesArgs& a) {

@@ -2,12 +2,11 @@
 // The flags of `rwkvs features`: Kaldi's names for fbank/MFCC options, torchaudio's (kebab-case)
 // for log-mel, plus input, resampling and streaming. Registration and the mapping from flag
 // values to the frontend option structs live here; cmd_features.cpp runs the pipeline.
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "frontends/audio/fbank.h"
 #include "frontends/audio/melspec.h"
@@ -25,7 +24,7 @@ struct FeaturesArgs {
   double rate = 0;              // raw PCM sample rate
   int channels = 1;             // raw PCM channels
   double resample_to = 0;
-  int64_t chunk_samples = 0;    // > 0: run the streaming path with chunks of this many samples
+  int64_t chunk_samples = 0;  // > 0: run the streaming path with chunks of this many samples
   bool int16_scale = false;
   // Kaldi fbank (and MFCC with --mfcc-from fbank)
   FbankOptions fbank;

@@ -12,9 +12,11 @@ struct Audio {
 };
 
 // NaN or infinite samples are an Error naming the source and the first bad sample.
-void require_finite(const float* samples /*[n]*/, size_t n, const std::string& source, size_t first_index = 0);
+void require_finite(const float* samples /*[n]*/, size_t n, const std::string& source,
+                    size_t first_index = 0);
 
 // Averages interleaved channels: out[i] = mean_c in[i*channels + c]. out may alias in.
-void mix_to_mono(const float* in /*[frames, channels]*/, size_t frames, int channels, float* out /*[frames]*/);
+void mix_to_mono(const float* in /*[frames, channels]*/, size_t frames, int channels,
+                 float* out /*[frames]*/);
 
 }  // namespace rwkvs

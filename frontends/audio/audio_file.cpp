@@ -34,7 +34,8 @@ class SoundFile {
  private:
   void check_header() {
     if (info_.channels <= 0) fail(path_, ": the header declares ", info_.channels, " channels");
-    if (info_.samplerate <= 0) fail(path_, ": the header declares a sample rate of ", info_.samplerate, " Hz");
+    if (info_.samplerate <= 0)
+      fail(path_, ": the header declares a sample rate of ", info_.samplerate, " Hz");
     check_not_truncated();
     if (info_.frames <= 0) fail(path_, ": contains no audio samples (zero length)");
   }

@@ -13,8 +13,8 @@ namespace rwkvs {
 struct AudioFileInfo {
   double sample_rate = 0;
   int channels = 0;
-  int64_t frames = 0;      // samples per channel
-  std::string format;      // libsndfile's name for the container, e.g. "WAV (Microsoft)"
+  int64_t frames = 0;  // samples per channel
+  std::string format;  // libsndfile's name for the container, e.g. "WAV (Microsoft)"
 };
 
 Audio read_audio_file(const std::string& path);

@@ -75,7 +75,8 @@ uint64_t mix64(uint64_t z) {  // splitmix64 finaliser
 void add_dither(float* x, int64_t n, double amount, uint64_t seed, int64_t f) {
   const uint64_t key = mix64(seed ^ mix64(static_cast<uint64_t>(f)));
   for (int64_t i = 0; i < n; i += 2) {
-    const uint64_t a = mix64(key + 2 * static_cast<uint64_t>(i)), b = mix64(key + 2 * static_cast<uint64_t>(i) + 1);
+    const uint64_t a = mix64(key + 2 * static_cast<uint64_t>(i)),
+                   b = mix64(key + 2 * static_cast<uint64_t>(i) + 1);
     const double u1 = (static_cast<double>(a >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
     const double u2 = static_cast<double>(b >> 11) * 0x1.0p-53;
     const double r = std::sqrt(-2.0 * std::log(u1)), t = 2.0 * std::numbers::pi * u2;
@@ -84,7 +85,9 @@ void add_dither(float* x, int64_t n, double amount, uint64_t seed, int64_t f) {
   }
 }
 
-float log_floored(double e) { return static_cast<float>(std::log(std::max(e, static_cast<double>(FLT_EPSILON)))); }
+float log_floored(double e) {
+  return static_cast<float>(std::log(std::max(e, static_cast<double>(FLT_EPSILON))));
+}
 
 }  // namespace
 

@@ -17,8 +17,8 @@ struct FbankOptions {
   double sample_rate = 16000;
   double frame_length_ms = 25;  // window = int(sample_rate * ms / 1000) samples
   double frame_shift_ms = 10;
-  double dither = 0;            // std-dev of Gaussian noise added to each frame (0: deterministic)
-  uint64_t dither_seed = 0;     // noise depends on (seed, frame index, sample), not on chunking
+  double dither = 0;         // std-dev of Gaussian noise added to each frame (0: deterministic)
+  uint64_t dither_seed = 0;  // noise depends on (seed, frame index, sample), not on chunking
   double preemphasis_coefficient = 0.97;
   bool remove_dc_offset = true;
   WindowType window_type = WindowType::povey;
@@ -27,13 +27,13 @@ struct FbankOptions {
   bool snip_edges = true;
   int num_mel_bins = 80;
   double low_freq = 20;
-  double high_freq = 0;         // <= 0: Nyquist + high_freq
-  bool use_energy = false;      // prepend one column of log energy
-  bool raw_energy = true;       // energy before preemphasis and window
-  double energy_floor = 0;      // > 0: floor the log energy at log(energy_floor)
+  double high_freq = 0;     // <= 0: Nyquist + high_freq
+  bool use_energy = false;  // prepend one column of log energy
+  bool raw_energy = true;   // energy before preemphasis and window
+  double energy_floor = 0;  // > 0: floor the log energy at log(energy_floor)
   bool use_log_fbank = true;
-  bool use_power = true;        // false: magnitude instead of power
-  bool int16_scale = false;     // multiply [-1, 1) samples by 32768 first, as Kaldi's binaries see them
+  bool use_power = true;     // false: magnitude instead of power
+  bool int16_scale = false;  // multiply [-1, 1) samples by 32768 first, as Kaldi's binaries see them
 };
 
 class Fbank : public FeatureComputer {

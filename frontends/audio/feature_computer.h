@@ -19,8 +19,8 @@ struct FrameScratch {
   std::unique_ptr<RealFft<double>> fft64;  // log-mel
   std::vector<float> spectrum32;           // [fft_size/2 + 1] power or magnitude
   std::vector<double> spectrum64;
-  std::vector<double> mel64;               // [mel bins]
-  std::vector<float> extra;                // computer-specific (e.g. the log-mel under an MFCC)
+  std::vector<double> mel64;  // [mel bins]
+  std::vector<float> extra;   // computer-specific (e.g. the log-mel under an MFCC)
 };
 
 class FeatureComputer {

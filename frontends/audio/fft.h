@@ -29,9 +29,9 @@ class RealFft {
 
  private:
   int n_;
-  Real* in_;                  // [n], allocated by FFTW (SIMD-aligned as the plan expects)
-  std::complex<Real>* out_;   // [n/2 + 1]
-  void* plan_;                // shared plan, owned by the plan cache
+  Real* in_;                 // [n], allocated by FFTW (SIMD-aligned as the plan expects)
+  std::complex<Real>* out_;  // [n/2 + 1]
+  void* plan_;               // shared plan, owned by the plan cache
 };
 
 extern template class RealFft<float>;

@@ -18,11 +18,16 @@ EdgeMode parse_pad_mode(std::string_view name) {
 
 std::string pad_mode_name(EdgeMode mode) {
   switch (mode) {
-    case EdgeMode::reflect: return "reflect";
-    case EdgeMode::replicate: return "replicate";
-    case EdgeMode::constant: return "constant";
-    case EdgeMode::kaldi_reflect: return "kaldi_reflect";
-    case EdgeMode::snip: return "snip";
+    case EdgeMode::reflect:
+      return "reflect";
+    case EdgeMode::replicate:
+      return "replicate";
+    case EdgeMode::constant:
+      return "constant";
+    case EdgeMode::kaldi_reflect:
+      return "kaldi_reflect";
+    case EdgeMode::snip:
+      return "snip";
   }
   return "?";
 }
@@ -50,10 +55,14 @@ int64_t FrameGeometry::samples_needed(int64_t f) const {
   const int64_t s = start(f), end = s + length;
   if (s >= 0) return end;
   switch (edges) {
-    case EdgeMode::kaldi_reflect: return std::max(end, -s);      // index -k reads k-1
-    case EdgeMode::reflect: return std::max(end, -s + 1);        // index -k reads k
-    case EdgeMode::replicate: return std::max<int64_t>(end, 1);  // reads sample 0
-    default: return end;
+    case EdgeMode::kaldi_reflect:
+      return std::max(end, -s);  // index -k reads k-1
+    case EdgeMode::reflect:
+      return std::max(end, -s + 1);  // index -k reads k
+    case EdgeMode::replicate:
+      return std::max<int64_t>(end, 1);  // reads sample 0
+    default:
+      return end;
   }
 }
 

@@ -105,8 +105,9 @@ MelBank kaldi_mel_bank(int num_bins, int fft_size, double sample_rate, double lo
   const double nyquist = 0.5 * sample_rate;
   const double high = high_freq <= 0.0 ? nyquist + high_freq : high_freq;
   if (high_freq > nyquist)
-    fail("fbank: high_freq ", high_freq, " Hz is above the Nyquist frequency ", nyquist, " Hz of sample rate ",
-         sample_rate, " Hz: the sample rate is too low for this mel range (lower high_freq or resample)");
+    fail("fbank: high_freq ", high_freq, " Hz is above the Nyquist frequency ", nyquist,
+         " Hz of sample rate ", sample_rate,
+         " Hz: the sample rate is too low for this mel range (lower high_freq or resample)");
   if (!(low_freq >= 0.0 && low_freq < nyquist && high > 0.0 && low_freq < high))
     fail("fbank: bad mel range low_freq=", low_freq, " Hz, high_freq=", high_freq, " Hz (resolves to ", high,
          " Hz) for sample rate ", sample_rate, " Hz: need 0 <= low_freq < high_freq <= Nyquist (", nyquist,
@@ -130,14 +131,15 @@ MelBank kaldi_mel_bank(int num_bins, int fft_size, double sample_rate, double lo
   const int empty = bank.first_empty_filter();
   if (empty >= 0)
     fail("fbank: mel filter ", empty, " of ", num_bins, " is empty: with num_mel_bins=", num_bins,
-         ", low_freq=", low_freq, " Hz, high_freq=", high, " Hz and a ", fft_size, "-point FFT at ", sample_rate,
-         " Hz (", bin_hz, " Hz per FFT bin) no FFT bin falls inside it; use fewer mel bins, a longer frame or a "
+         ", low_freq=", low_freq, " Hz, high_freq=", high, " Hz and a ", fft_size, "-point FFT at ",
+         sample_rate, " Hz (", bin_hz,
+         " Hz per FFT bin) no FFT bin falls inside it; use fewer mel bins, a longer frame or a "
          "higher low_freq");
   return bank;
 }
 
-MelBank torchaudio_mel_bank(int n_mels, int n_fft, double sample_rate, double f_min, double f_max, MelScale scale,
-                            MelNorm norm) {
+MelBank torchaudio_mel_bank(int n_mels, int n_fft, double sample_rate, double f_min, double f_max,
+                            MelScale scale, MelNorm norm) {
   RWKVS_CHECK(n_mels >= 1, "melspec: n_mels must be at least 1, got ", n_mels);
   RWKVS_CHECK(n_fft >= 2, "melspec: n_fft must be at least 2, got ", n_fft);
   const double nyquist = sample_rate / 2;
@@ -145,8 +147,8 @@ MelBank torchaudio_mel_bank(int n_mels, int n_fft, double sample_rate, double f_
     fail("melspec: f_max ", f_max, " Hz is above the Nyquist frequency ", nyquist, " Hz of sample rate ",
          sample_rate, " Hz: the sample rate is too low for this mel range (lower f_max or resample)");
   if (!(f_min >= 0.0 && f_min < f_max))
-    fail("melspec: bad mel range f_min=", f_min, " Hz, f_max=", f_max, " Hz: need 0 <= f_min < f_max <= ",
-         nyquist, " Hz");
+    fail("melspec: bad mel range f_min=", f_min, " Hz, f_max=", f_max,
+         " Hz: need 0 <= f_min < f_max <= ", nyquist, " Hz");
   const int n_freqs = n_fft / 2 + 1;
   // torchaudio spaces the bins over [0, sample_rate // 2] (integer division of the rate).
   const double top = std::floor(sample_rate / 2);
@@ -169,8 +171,9 @@ MelBank torchaudio_mel_bank(int n_mels, int n_fft, double sample_rate, double f_
   const int empty = bank.first_empty_filter();
   if (empty >= 0)
     fail("melspec: mel filter ", empty, " of ", n_mels, " is empty: with n_mels=", n_mels, ", f_min=", f_min,
-         " Hz, f_max=", f_max, " Hz, mel_scale=", mel_scale_name(scale), " and n_fft=", n_fft, " at ", sample_rate,
-         " Hz (", sample_rate / n_fft, " Hz per FFT bin) no FFT bin falls inside it; use fewer mels or a larger "
+         " Hz, f_max=", f_max, " Hz, mel_scale=", mel_scale_name(scale), " and n_fft=", n_fft, " at ",
+         sample_rate, " Hz (", sample_rate / n_fft,
+         " Hz per FFT bin) no FFT bin falls inside it; use fewer mels or a larger "
          "n_fft");
   return bank;
 }

@@ -36,8 +36,8 @@ class MelBank {
 
  private:
   int num_fft_bins_;
-  std::vector<int> first_;    // [num_filters] first FFT bin with weight
-  std::vector<int> offset_;   // [num_filters + 1] span of filter m in weights_
+  std::vector<int> first_;   // [num_filters] first FFT bin with weight
+  std::vector<int> offset_;  // [num_filters + 1] span of filter m in weights_
   std::vector<float> weights_;
 };
 

@@ -16,9 +16,12 @@ LogKind parse_log_kind(std::string_view name) {
 
 std::string log_kind_name(LogKind kind) {
   switch (kind) {
-    case LogKind::none: return "none";
-    case LogKind::ln: return "ln";
-    case LogKind::db: return "db";
+    case LogKind::none:
+      return "none";
+    case LogKind::ln:
+      return "ln";
+    case LogKind::db:
+      return "db";
   }
   return "?";
 }
@@ -30,8 +33,8 @@ MelSpectrogramOptions resolved(const MelSpectrogramOptions& in) {
   RWKVS_CHECK(o.sample_rate > 0, "melspec: sample rate must be positive, got ", o.sample_rate);
   RWKVS_CHECK(o.n_fft >= 2, "melspec: n_fft must be at least 2, got ", o.n_fft);
   if (o.win_length <= 0) o.win_length = o.n_fft;
-  RWKVS_CHECK(o.win_length >= 2 && o.win_length <= o.n_fft, "melspec: win_length must be in [2, n_fft=", o.n_fft,
-              "], got ", o.win_length);
+  RWKVS_CHECK(o.win_length >= 2 && o.win_length <= o.n_fft,
+              "melspec: win_length must be in [2, n_fft=", o.n_fft, "], got ", o.win_length);
   RWKVS_CHECK(o.hop_length >= 1, "melspec: hop_length must be at least 1, got ", o.hop_length);
   RWKVS_CHECK(o.power > 0, "melspec: power must be positive, got ", o.power);
   RWKVS_CHECK(o.log_eps >= 0, "melspec: log_eps must be >= 0, got ", o.log_eps);

@@ -22,19 +22,19 @@ std::string log_kind_name(LogKind kind);
 struct MelSpectrogramOptions {
   double sample_rate = 16000;
   int n_fft = 400;
-  int win_length = 0;           // 0: n_fft
+  int win_length = 0;  // 0: n_fft
   int hop_length = 160;
   int n_mels = 80;
   double f_min = 0;
-  double f_max = 0;             // <= 0: floor(sample_rate / 2) + f_max
+  double f_max = 0;  // <= 0: floor(sample_rate / 2) + f_max
   bool center = true;
   EdgeMode pad_mode = EdgeMode::reflect;  // reflect | replicate | constant (with center)
-  double power = 2.0;           // 2: power, 1: magnitude
+  double power = 2.0;                     // 2: power, 1: magnitude
   MelScale mel_scale = MelScale::htk;
   MelNorm norm = MelNorm::none;
   LogKind log = LogKind::ln;
-  double log_eps = 1e-6;        // ln(x + log_eps)
-  bool int16_scale = false;     // multiply [-1, 1) samples by 32768 first
+  double log_eps = 1e-6;     // ln(x + log_eps)
+  bool int16_scale = false;  // multiply [-1, 1) samples by 32768 first
 };
 
 class MelSpectrogram : public FeatureComputer {

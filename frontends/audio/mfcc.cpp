@@ -20,7 +20,8 @@ std::vector<float> dct_ii_ortho(int num_ceps, int n) {
   for (int k = 0; k < num_ceps; ++k) {
     const double s = std::sqrt((k == 0 ? 1.0 : 2.0) / n);
     for (int i = 0; i < n; ++i)
-      m[static_cast<size_t>(k) * n + i] = static_cast<float>(s * std::cos(std::numbers::pi / n * (i + 0.5) * k));
+      m[static_cast<size_t>(k) * n + i] =
+          static_cast<float>(s * std::cos(std::numbers::pi / n * (i + 0.5) * k));
   }
   return m;
 }

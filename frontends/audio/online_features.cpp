@@ -42,7 +42,8 @@ void OnlineFeatures::compute_frames(int64_t target) {
   frames_.resize(static_cast<size_t>((target - frames_start_) * dim));
   const int64_t n_total = finished_ ? samples_received_ : -1;
   for (int64_t f = frames_ready_; f < target; ++f) {
-    g.extract(f, samples_.data(), samples_start_, static_cast<int64_t>(samples_.size()), n_total, frame_.data());
+    g.extract(f, samples_.data(), samples_start_, static_cast<int64_t>(samples_.size()), n_total,
+              frame_.data());
     computer_->compute_frame(f, frame_.data(), frames_.data() + (f - frames_start_) * dim, *scratch_);
   }
   frames_ready_ = target;

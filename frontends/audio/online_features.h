@@ -52,13 +52,13 @@ class OnlineFeatures {
 
   std::shared_ptr<const FeatureComputer> computer_;
   std::unique_ptr<FrameScratch> scratch_;
-  std::vector<float> frame_;             // [geometry.length] one extracted frame
-  std::vector<float> samples_;           // samples [samples_start_, samples_received_)
+  std::vector<float> frame_;    // [geometry.length] one extracted frame
+  std::vector<float> samples_;  // samples [samples_start_, samples_received_)
   int64_t samples_start_ = 0;
   int64_t samples_received_ = 0;
-  std::vector<float> frames_;            // [frames_ready_ - frames_start_, dim] computed frames
-  int64_t frames_start_ = 0;             // global index of frames_[0]
-  int64_t first_frame_ = 0;              // first frame not popped (>= frames_start_)
+  std::vector<float> frames_;  // [frames_ready_ - frames_start_, dim] computed frames
+  int64_t frames_start_ = 0;   // global index of frames_[0]
+  int64_t first_frame_ = 0;    // first frame not popped (>= frames_start_)
   int64_t frames_ready_ = 0;
   bool finished_ = false;
 };

@@ -21,8 +21,8 @@ void validate_pcm_spec(const RawPcmSpec& spec, const std::string& source) {
   if (!(spec.sample_rate > 0)) fail(source, ": raw PCM needs a positive sample rate, got ", spec.sample_rate);
 }
 
-std::vector<float> decode_raw_pcm(const uint8_t* bytes, size_t n, const RawPcmSpec& spec, const std::string& source,
-                                  size_t first_frame) {
+std::vector<float> decode_raw_pcm(const uint8_t* bytes, size_t n, const RawPcmSpec& spec,
+                                  const std::string& source, size_t first_frame) {
   validate_pcm_spec(spec, source);
   const size_t bps = spec.bytes_per_sample(), bpf = spec.bytes_per_frame();
   if (n % bps != 0)

@@ -8,7 +8,8 @@
 
 namespace rwkvs {
 
-Resampler::Resampler(double input_rate, double output_rate) : input_rate_(input_rate), output_rate_(output_rate) {
+Resampler::Resampler(double input_rate, double output_rate)
+    : input_rate_(input_rate), output_rate_(output_rate) {
   if (!(input_rate > 0 && output_rate > 0 && std::isfinite(input_rate) && std::isfinite(output_rate)))
     fail("resample: sample rates must be positive, got ", input_rate, " Hz -> ", output_rate, " Hz");
   soxr_error_t err = nullptr;
@@ -18,7 +19,8 @@ Resampler::Resampler(double input_rate, double output_rate) : input_rate_(input_
   soxr_ = soxr_create(input_rate, output_rate, 1, &err, &io, &quality, &runtime);
   if (err || !soxr_) {
     if (soxr_) soxr_delete(static_cast<soxr_t>(soxr_));
-    fail("resample: libsoxr cannot convert ", input_rate, " Hz -> ", output_rate, " Hz: ", soxr_strerror(err));
+    fail("resample: libsoxr cannot convert ", input_rate, " Hz -> ", output_rate,
+         " Hz: ", soxr_strerror(err));
   }
   pending_.reserve(kBlock);
   // Enough room for one block's output plus the filter's burst at the end.

@@ -28,7 +28,7 @@ class Resampler {
   void process(const float* in /*[n] or null at the end*/, size_t n, std::vector<float>* out);
 
   double input_rate_, output_rate_;
-  void* soxr_;  // soxr_t
+  void* soxr_;                  // soxr_t
   std::vector<float> pending_;  // < kBlock input samples not yet given to soxr
   std::vector<float> block_out_;
   bool finished_ = false;

@@ -8,8 +8,8 @@
 namespace rwkvs {
 
 const std::vector<std::string>& window_type_names() {
-  static const std::vector<std::string> names = {"povey", "hann", "hanning", "hamming", "rectangular",
-                                                 "blackman"};
+  static const std::vector<std::string> names = {"povey",   "hann",        "hanning",
+                                                 "hamming", "rectangular", "blackman"};
   return names;
 }
 

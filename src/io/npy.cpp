@@ -17,9 +17,12 @@ constexpr char kMagic[] = "\x93NUMPY";
 
 const char* descr(NpyDtype d) {
   switch (d) {
-    case NpyDtype::f32: return "<f4";
-    case NpyDtype::i32: return "<i4";
-    case NpyDtype::i64: return "<i8";
+    case NpyDtype::f32:
+      return "<f4";
+    case NpyDtype::i32:
+      return "<i4";
+    case NpyDtype::i64:
+      return "<i8";
   }
   return "?";
 }
@@ -132,15 +135,21 @@ NpyArray read_npy(const std::string& path) {
     fail(path, ": unsupported .npy version ", int(version[0]));
   }
   std::string header(header_len, '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) fail(path, ": truncated .npy header");
+  if (!in.read(header.data(), static_cast<std::streamsize>(header_len)))
+    fail(path, ": truncated .npy header");
 
   NpyArray a;
   const std::string d = dict_value(header, "descr", path);
-  if (d == "<f4") a.dtype = NpyDtype::f32;
-  else if (d == "<i4") a.dtype = NpyDtype::i32;
-  else if (d == "<i8") a.dtype = NpyDtype::i64;
-  else fail(path, ": unsupported npy dtype '", d, "' (expected <f4, <i4 or <i8)");
-  if (dict_value(header, "fortran_order", path) != "False") fail(path, ": Fortran-order npy is not supported");
+  if (d == "<f4")
+    a.dtype = NpyDtype::f32;
+  else if (d == "<i4")
+    a.dtype = NpyDtype::i32;
+  else if (d == "<i8")
+    a.dtype = NpyDtype::i64;
+  else
+    fail(path, ": unsupported npy dtype '", d, "' (expected <f4, <i4 or <i8)");
+  if (dict_value(header, "fortran_order", path) != "False")
+    fail(path, ": Fortran-order npy is not supported");
   const std::string shape = dict_value(header, "shape", path);
   std::string dims;
   for (char c : shape)

@@ -14,8 +14,8 @@ enum class NpyDtype { f32, i32, i64 };
 struct NpyArray {
   NpyDtype dtype = NpyDtype::f32;
   std::vector<int64_t> shape;
-  std::vector<uint8_t> bytes;  // element data, little-endian, C order
-  int64_t size() const;        // product of shape
+  std::vector<uint8_t> bytes;           // element data, little-endian, C order
+  int64_t size() const;                 // product of shape
   std::vector<float> as_f32() const;    // Error unless dtype is f32
   std::vector<int64_t> as_i64() const;  // from i32 or i64
 };
