@@ -18,40 +18,31 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t 
   cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 // y (m) = a (m, n) @ x (n) [+ y]: token-by-token inference is this product, bound by streaming
-// a from memory. Four rows at a time with 8-lane accumulators keep enough loads in flight to
-// reach the memory bandwidth (OpenBLAS sgemv stops near 70% of it here).
+// a from memory. Rows are contiguous, so walking them in order is one linear stream the hardware
+// prefetcher follows; four independent 8-lane accumulators per row keep enough loads in flight.
 void gemv(int64_t m, int64_t n, const float* a, const float* x, float beta, float* y) {
-  constexpr int64_t kRows = 4;
-  const int64_t n8 = n / 8 * 8;
+  const int64_t n32 = n / 32 * 32, n8 = n / 8 * 8;
   const bool parallel = m * n >= (int64_t(1) << 16);
 #pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t r0 = 0; r0 < m; r0 += kRows) {
-    const int64_t rows = std::min(kRows, m - r0);
-    float out[kRows];
-    if (rows == kRows) {  // four rows streamed side by side
-      const float* p0 = a + r0 * n;
-      Float8 acc[kRows] = {};
-      for (int64_t i = 0; i < n8; i += 8) {
-        const Float8 xv = load_lanes<Float8>(x + i);
-        for (int64_t r = 0; r < kRows; ++r) acc[r] += load_lanes<Float8>(p0 + r * n + i) * xv;
-      }
-      for (int64_t r = 0; r < kRows; ++r) {
-        float sum = 0;
-        for (int j = 0; j < 8; ++j) sum += acc[r][j];
-        for (int64_t i = n8; i < n; ++i) sum += p0[r * n + i] * x[i];
-        out[r] = sum;
-      }
-    } else {
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* row = a + (r0 + r) * n;
-        float sum = 0;
-        for (int64_t i = 0; i < n; ++i) sum += row[i] * x[i];
-        out[r] = sum;
-      }
+  for (int64_t r = 0; r < m; ++r) {
+    const float* row = a + r * n;
+    Float8 acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+    int64_t i = 0;
+    for (; i < n32; i += 32) {
+      acc0 += load_lanes<Float8>(row + i) * load_lanes<Float8>(x + i);
+      acc1 += load_lanes<Float8>(row + i + 8) * load_lanes<Float8>(x + i + 8);
+      acc2 += load_lanes<Float8>(row + i + 16) * load_lanes<Float8>(x + i + 16);
+      acc3 += load_lanes<Float8>(row + i + 24) * load_lanes<Float8>(x + i + 24);
     }
-    for (int64_t r = 0; r < rows; ++r) y[r0 + r] = out[r] + (beta != 0.0f ? beta * y[r0 + r] : 0.0f);
+    for (; i < n8; i += 8) acc0 += load_lanes<Float8>(row + i) * load_lanes<Float8>(x + i);
+    const Float8 acc = (acc0 + acc1) + (acc2 + acc3);
+    float sum = 0;
+    for (int j = 0; j < 8; ++j) sum += acc[j];
+    for (; i < n; ++i) sum += row[i] * x[i];
+    y[r] = sum + (beta != 0.0f ? beta * y[r] : 0.0f);
   }
 }
+
 void gemv(int64_t m, int64_t n, const double* a, const double* x, double beta, double* y) {
   cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, a, n, x, 1, beta, y, 1);
 }
