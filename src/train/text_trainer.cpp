@@ -161,13 +161,15 @@ TrainResult train_text(const TextTrainOptions& o) {
     const double gnorm = optimizer.step(model, grads.data(), lr, step);
     loss_avg += loss;
     ++avg_n;
-    // a time budget fixes the schedule's length once the step time is known
-    if (o.steps == 0 && step - start_step == 5 && sched.total == std::numeric_limits<int64_t>::max()) {
-      const double per_step = clock.seconds() / 5;
-      sched.total = std::max<int64_t>(step + 1, static_cast<int64_t>(o.minutes * 60 / per_step));
-    }
     const bool eval_now = step % o.eval_every == 0;
     if (eval_now) val_bpb = evaluate_bpb(model, corpus.val_tokens(), o.ctx, o.batch, o.eval_tokens, fopt);
+    // A time budget sets the schedule's length from the measured time per step (evaluations
+    // included), first after 5 steps, then again after each evaluation, so the cosine ends on time.
+    if (o.steps == 0 && o.minutes > 0 && (step - start_step == 5 || eval_now)) {
+      const double per_step = clock.seconds() / static_cast<double>(step - start_step);
+      const double left = o.minutes * 60 - clock.seconds();
+      sched.total = step + std::max<int64_t>(1, static_cast<int64_t>(left / per_step));
+    }
     const double elapsed = clock.seconds();
     const double tok_s = static_cast<double>((step - start_step) * o.batch * o.ctx) / elapsed;
     nlohmann::json rec = {{"step", step}, {"time", elapsed}, {"loss", loss}, {"lr", lr}, {"grad_norm", gnorm},
