@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "base/error.h"
+
 namespace rwkvs::test {
 
 struct Comparison {
@@ -40,6 +42,17 @@ std::string python();
 std::vector<float> read_f32_file(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
+
+// The message of the rwkvs::Error that 'fn' throws, or "" when it throws none.
+template <class Fn>
+std::string error_of(Fn&& fn) {
+  try {
+    fn();
+  } catch (const rwkvs::Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace rwkvs::test
 

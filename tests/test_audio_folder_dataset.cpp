@@ -13,20 +13,11 @@
 #include "tests/support.h"
 
 namespace fs = std::filesystem;
+using rwkvs::test::error_of;
 using rwkvs::AudioDataset;
 using rwkvs::AudioExample;
 
 namespace {
-
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const rwkvs::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A real (tiny) 16 kHz mono 16-bit wav, so the tree is what a decoder would accept.
 void write_wav(const std::string& path) {

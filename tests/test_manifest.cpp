@@ -8,21 +8,11 @@
 #include "tests/support.h"
 
 namespace fs = std::filesystem;
+using rwkvs::test::error_of;
 using rwkvs::ManifestEntry;
 using rwkvs::parse_manifest;
 
 namespace {
-
-// The message of the rwkvs::Error that 'fn' throws, or "" when it throws none.
-template <class Fn>
-std::string error_of(Fn&& fn) {
-  try {
-    fn();
-  } catch (const rwkvs::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::string parse_error(const std::string& text) {
   return error_of([&] { parse_manifest(text, "m.jsonl", "/data", false); });

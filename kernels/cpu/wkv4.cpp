@@ -224,6 +224,25 @@ void write_initial_state_grad(Wkv4State<R> g, const R* adj, Wkv4ConstState<R> st
   }
 }
 
+// The scan of the chunk-parallel schedule for one (sequence b, channel c): each chunk's slot holds
+// its summary (computed from empty) and is replaced by the carry entering it; the carry (x, y, p)
+// starts as given and ends as the carry out of the sequence. Forward states run left to right;
+// reverse adjoints run right to left through the same merge (both decay by e^{w'} per step).
+template <class R>
+void scan_chunk_summaries(R* buf, int64_t b, int64_t c, R& x, R& y, R& p, R wd, int64_t nchunks, int64_t T,
+                          int64_t C, int L, bool reverse) {
+  for (int64_t k = 0; k < nchunks; ++k) {
+    const int64_t ci = reverse ? nchunks - 1 - k : k;
+    R* slot = buf + bidx(b, ci, 0, c, nchunks, C);
+    const R sx = slot[0], sy = slot[C], sp = slot[2 * C];
+    slot[0] = x;
+    slot[C] = y;
+    slot[2 * C] = p;
+    const int64_t len = std::min(T, (ci + 1) * L) - ci * L;
+    wkv_merge(x, y, p, static_cast<R>(len) * wd, sx, sy, sp);
+  }
+}
+
 // Per-thread working memory of one band: state, adjoint, gradient accumulators and recompute scratch.
 template <class R>
 struct BandWork {
@@ -277,19 +296,10 @@ void forward_chunk_parallel(R* y, R* boundary, Wkv4State<R> state_out, const R* 
     if (pass == 1) {  // scan: each summary slot becomes the chunk's incoming state
 #pragma omp parallel for
       for (int64_t i = 0; i < B * C; ++i) {
-        const int64_t b = i / C, c = i % C;
         R aa = state_in.aa ? state_in.aa[i] : R(0);
         R bb = state_in.bb ? state_in.bb[i] : R(0);
         R pp = state_in.pp ? state_in.pp[i] : R(kWkvEmpty);
-        for (int64_t ci = 0; ci < nchunks; ++ci) {
-          R* slot = boundary + bidx(b, ci, 0, c, nchunks, C);
-          const R sa = slot[0], sb = slot[C], sp = slot[2 * C];
-          slot[0] = aa;
-          slot[C] = bb;
-          slot[2 * C] = pp;
-          const int64_t len = std::min(T, (ci + 1) * L) - ci * L;
-          wkv_merge(aa, bb, pp, static_cast<R>(len) * wd[c], sa, sb, sp);
-        }
+        scan_chunk_summaries(boundary, i / C, i % C, aa, bb, pp, wd[i % C], nchunks, T, C, L, /*reverse=*/false);
         if (state_out.aa) {
           state_out.aa[i] = aa;
           state_out.bb[i] = bb;
@@ -369,19 +379,11 @@ void backward_chunk_parallel(R* gk, R* gv, R* gw_part, R* gu_part, Wkv4State<R> 
     if (pass == 1) {
 #pragma omp parallel for
       for (int64_t i = 0; i < B * C; ++i) {
-        const int64_t b = i / C, c = i % C;
         R al = gstate_out.aa ? gstate_out.aa[i] : R(0);
         R be = gstate_out.bb ? gstate_out.bb[i] : R(0);
         R pr = gstate_out.aa ? -final_pp[i] : R(kWkvEmpty);
-        for (int64_t ci = nchunks - 1; ci >= 0; --ci) {
-          R* slot = adjoints.data() + bidx(b, ci, 0, c, nchunks, C);
-          const R sa = slot[0], sb = slot[C], sp = slot[2 * C];
-          slot[0] = al;
-          slot[C] = be;
-          slot[2 * C] = pr;
-          const int64_t len = std::min(T, (ci + 1) * L) - ci * L;
-          wkv_merge(al, be, pr, static_cast<R>(len) * wd[c], sa, sb, sp);
-        }
+        scan_chunk_summaries(adjoints.data(), i / C, i % C, al, be, pr, wd[i % C], nchunks, T, C, L,
+                             /*reverse=*/true);
       }
     }
 #pragma omp parallel
