@@ -7,6 +7,7 @@
 #include "base/rng.h"
 #include "kernels/activations.h"
 #include "kernels/adamw.h"
+#include "kernels/bias.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/embedding.h"
 #include "kernels/layernorm.h"
@@ -241,4 +242,23 @@ TEST_CASE("float gemv (the N = 1 fast path) against a double product, with and w
       CHECK_ARRAYS_CLOSE(out.data(), want_acc.data(), O, 1e-4, 1e-5);
     }
   }
+}
+
+TEST_CASE("bias add backward and column normalisation") {
+  Rng rng(8);
+  const int64_t N = 4, C = 3;
+  Vec x = random_vec(N * C, rng), bias = random_vec(C, rng), g = random_vec(N * C, rng), out(N * C);
+  auto loss = [&] {
+    out = x;
+    add_bias_forward(out.data(), bias.data(), N, C);
+    return dot(out, g);
+  };
+  loss();
+  CHECK(out[C + 2] == doctest::Approx(x[C + 2] + bias[2]));
+  Vec db(C);
+  add_bias_backward(db.data(), g.data(), N, C);
+  check_fd(bias, db, loss, "bias");
+  Vec mean = random_vec(C, rng), scale = random_vec(C, rng), norm(N * C);
+  normalize_columns(norm.data(), x.data(), mean.data(), scale.data(), N, C);
+  CHECK(norm[2 * C + 1] == doctest::Approx((x[2 * C + 1] - mean[1]) * scale[1]));
 }

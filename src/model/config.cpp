@@ -12,17 +12,42 @@ void ModelConfig::validate(const std::string& source) const {
   positive(n_embd, "n_embd");
   positive(dim_att, "dim_att");
   positive(dim_ffn, "dim_ffn");
-  positive(vocab_size, "vocab_size");
-  if (tokenizer != "bytes" && tokenizer != "ids")
-    fail(source, ": unknown tokenizer '", tokenizer, "' (expected bytes or ids)");
-  if (tokenizer == "bytes" && vocab_size < 256)
-    fail(source, ": a byte-level model needs vocab_size >= 256, got ", vocab_size);
+  if (input_kind == "tokens") {
+    positive(vocab_size, "vocab_size");
+    if (tokenizer != "bytes" && tokenizer != "ids" && tokenizer != "mulaw")
+      fail(source, ": unknown tokenizer '", tokenizer, "' (expected bytes, ids or mulaw)");
+    if ((tokenizer == "bytes" || tokenizer == "mulaw") && vocab_size < 256)
+      fail(source, ": a ", tokenizer, " model needs vocab_size >= 256, got ", vocab_size);
+    if (tokenizer == "mulaw" && frontend.is_null()) fail(source, ": a mulaw model needs its frontend settings");
+  } else if (input_kind == "frames") {
+    positive(input_dim, "input_dim");
+    if (frontend.is_null()) fail(source, ": a frames model needs its frontend settings");
+  } else {
+    fail(source, ": unknown input kind '", input_kind, "' (expected tokens or frames)");
+  }
+  if (head_kind == "lm") {
+    positive(vocab_size, "vocab_size");
+  } else if (head_kind == "classes") {
+    if (labels.empty()) fail(source, ": a classes head needs at least one label");
+    if (pool != "last" && pool != "mean") fail(source, ": unknown pool '", pool, "' (expected last or mean)");
+  } else {
+    fail(source, ": unknown head kind '", head_kind, "' (expected lm or classes)");
+  }
 }
 
 nlohmann::json ModelConfig::to_json() const {
-  return {{"format", "rwkvs-1"},   {"arch", "rwkv4"},        {"n_layer", n_layer},
-          {"n_embd", n_embd},      {"dim_att", dim_att},     {"dim_ffn", dim_ffn},
-          {"vocab_size", vocab_size}, {"tokenizer", tokenizer}, {"train_step", train_step}};
+  nlohmann::json j = {{"format", "rwkvs-1"}, {"arch", "rwkv4"},       {"n_layer", n_layer},
+                      {"n_embd", n_embd},    {"dim_att", dim_att},     {"dim_ffn", dim_ffn},
+                      {"vocab_size", vocab_size}, {"input_kind", input_kind}, {"head_kind", head_kind},
+                      {"train_step", train_step}};
+  if (input_kind == "tokens") j["tokenizer"] = tokenizer;
+  if (input_kind == "frames") j["input_dim"] = input_dim;
+  if (!frontend.is_null()) j["frontend"] = frontend;
+  if (head_kind == "classes") {
+    j["labels"] = labels;
+    j["pool"] = pool;
+  }
+  return j;
 }
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -38,18 +63,32 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
     if (!j.at(key).is_number_integer()) fail(source, ": config '", key, "' is not an integer");
     out = j.at(key).get<int>();
   };
+  auto get_string = [&](const char* key, std::string& out) {
+    if (!j.contains(key)) return;
+    if (!j.at(key).is_string()) fail(source, ": config '", key, "' is not a string");
+    out = j.at(key).get<std::string>();
+  };
   get_int("n_layer", c.n_layer, true);
   get_int("n_embd", c.n_embd, true);
-  get_int("vocab_size", c.vocab_size, true);
+  get_string("input_kind", c.input_kind);
+  get_string("head_kind", c.head_kind);
+  get_int("vocab_size", c.vocab_size, c.input_kind == "tokens" || c.head_kind == "lm");
   c.dim_att = c.n_embd;
   c.dim_ffn = 4 * c.n_embd;
   get_int("dim_att", c.dim_att, false);
   get_int("dim_ffn", c.dim_ffn, false);
+  get_int("input_dim", c.input_dim, false);
   c.tokenizer = c.vocab_size == 256 ? "bytes" : "ids";  // the natural reading when the key is absent
-  if (j.contains("tokenizer")) {
-    if (!j.at("tokenizer").is_string()) fail(source, ": config 'tokenizer' is not a string");
-    c.tokenizer = j.at("tokenizer").get<std::string>();
+  get_string("tokenizer", c.tokenizer);
+  if (j.contains("frontend")) c.frontend = j.at("frontend");
+  if (j.contains("labels")) {
+    if (!j.at("labels").is_array()) fail(source, ": config 'labels' is not an array");
+    for (const auto& l : j.at("labels")) {
+      if (!l.is_string()) fail(source, ": config 'labels' holds a non-string ", l.dump());
+      c.labels.push_back(l.get<std::string>());
+    }
   }
+  get_string("pool", c.pool);
   if (j.contains("train_step")) {
     if (!j.at("train_step").is_number_integer()) fail(source, ": config 'train_step' is not an integer");
     c.train_step = j.at("train_step").get<int64_t>();

@@ -1,8 +1,18 @@
 #pragma once
 // Architecture sizes and the description of a model's input and head. Stored as JSON under the
 // safetensors metadata key "rwkvs.config", so a model file alone is enough to run it.
+//
+// Inputs:  "tokens": ids fed to emb.weight [V, C]; tokenizer "bytes" (text), "ids" (given ids) or
+//                    "mulaw" (one token per audio sample; the frontend holds the sample rate).
+//          "frames": float feature frames [F] normalised by the stored training-set statistics
+//                    (input_norm.*) and projected by input_proj (Linear F -> C with bias); the
+//                    frontend JSON holds the full feature settings.
+// Heads:   "lm":      next-token logits, head.weight [V, C].
+//          "classes": per-frame class logits, cls_head (Linear C -> K with bias); an utterance's
+//                     label comes from its last frame ("last") or the mean of its frames ("mean").
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,9 +23,20 @@ struct ModelConfig {
   int n_embd = 0;      // C, residual width
   int dim_att = 0;     // A, time-mix width (C in every released RWKV-4)
   int dim_ffn = 0;     // F, channel-mix hidden width (4C in every released RWKV-4)
-  int vocab_size = 0;  // V, input embedding rows and lm-head outputs
-  std::string tokenizer = "bytes";  // how text becomes ids: "bytes" (vocab 256) or "ids" (given)
-  int64_t train_step = 0;           // optimizer steps taken so far
+  int vocab_size = 0;  // V: token vocabulary (tokens input) and lm-head outputs; 0 when unused
+  std::string input_kind = "tokens";  // tokens | frames
+  std::string tokenizer = "bytes";    // tokens input: bytes | ids | mulaw
+  int input_dim = 0;                  // frames input: feature dimension
+  nlohmann::json frontend;            // audio models: FrontendConfig JSON (null for text)
+  std::string head_kind = "lm";       // lm | classes
+  std::vector<std::string> labels;    // classes head: K names
+  std::string pool = "last";          // classes head: last | mean
+  int64_t train_step = 0;             // optimizer steps taken so far
+
+  bool frames_input() const { return input_kind == "frames"; }
+  bool classes_head() const { return head_kind == "classes"; }
+  // Width of the head's output: V for lm, K for classes.
+  int output_dim() const { return classes_head() ? static_cast<int>(labels.size()) : vocab_size; }
 
   // Checks sizes are positive and consistent; 'source' names the file or flag they came from.
   void validate(const std::string& source) const;
@@ -24,7 +45,7 @@ struct ModelConfig {
   // Reads the JSON written by to_json(); 'source' is used in error messages.
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source);
 
-  // The RWKV-4 default shape: dim_att = C, dim_ffn = 4C.
+  // The RWKV-4 default shape with token input and an lm head: dim_att = C, dim_ffn = 4C.
   static ModelConfig rwkv4(int n_layer, int n_embd, int vocab_size);
 };
 

@@ -75,7 +75,13 @@ void init_official(Model& model, uint64_t seed, float emb_scale) {
   std::fill(model.params(), model.params() + model.params_size(), 0.0f);
   init_time_params(model);
   ModelView v = model.view();
-  for (int64_t i = 0; i < V * C; ++i) v.emb[i] = static_cast<float>((rng.uniform() * 2 - 1) * emb_scale);
+  if (v.emb)
+    for (int64_t i = 0; i < V * C; ++i) v.emb[i] = static_cast<float>((rng.uniform() * 2 - 1) * emb_scale);
+  if (v.input_proj_w) {  // frames input: ln0 normalises what the projection makes, so any full-rank map works
+    const int64_t D = c.input_dim;
+    fill_orthogonal(v.input_proj_w, C, D, 1.0f, rng);
+    fill_const(v.input_scale, D, 1.0f);  // identity until the trainer measures the data
+  }
   for (int i = 0; i < c.n_layer; ++i) {
     BlockView& b = v.blocks[i];
     if (b.ln0_w) fill_const(b.ln0_w, C, 1.0f);
@@ -86,7 +92,11 @@ void init_official(Model& model, uint64_t seed, float emb_scale) {
     fill_orthogonal(b.ffn_key, F, C, F > C ? std::sqrt(static_cast<float>(F) / C) : 1.0f, rng);
   }
   fill_const(v.ln_out_w, C, 1.0f);
-  fill_orthogonal(v.head, V, C, 0.5f * (V > C ? std::sqrt(static_cast<float>(V) / C) : 1.0f), rng);
+  if (v.head) fill_orthogonal(v.head, V, C, 0.5f * (V > C ? std::sqrt(static_cast<float>(V) / C) : 1.0f), rng);
+  if (v.cls_w) {
+    const int64_t K = static_cast<int64_t>(c.labels.size());
+    fill_orthogonal(v.cls_w, K, C, 0.5f * (K > C ? std::sqrt(static_cast<float>(K) / C) : 1.0f), rng);
+  }
 }
 
 void init_random(Model& model, uint64_t seed) {
@@ -99,7 +109,7 @@ void init_random(Model& model, uint64_t seed) {
     if (p.shape.size() == 2) {
       const double std = p.name == "emb.weight" ? 1.0 : 1.0 / std::sqrt(static_cast<double>(p.shape[1]));
       for (size_t i = 0; i < p.numel; ++i) x[i] = static_cast<float>(rng.normal() * std);
-    } else if (p.name.ends_with(".weight")) {
+    } else if (p.name.ends_with(".weight") || p.name.ends_with(".scale")) {
       for (size_t i = 0; i < p.numel; ++i) x[i] = static_cast<float>(1.0 + 0.1 * rng.normal());
     } else {
       for (size_t i = 0; i < p.numel; ++i) x[i] = static_cast<float>(0.1 * rng.normal());

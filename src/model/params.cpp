@@ -6,7 +6,15 @@ namespace rwkvs {
 
 ParamLayout::ParamLayout(const ModelConfig& c) {
   const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
-  add("emb.weight", {V, C}, true);
+  if (c.frames_input()) {
+    const int64_t D = c.input_dim;
+    add("input_proj.weight", {C, D}, true);
+    add("input_proj.bias", {C}, false);
+    add("input_norm.mean", {D}, false, /*trainable=*/false);
+    add("input_norm.scale", {D}, false, /*trainable=*/false);
+  } else {
+    add("emb.weight", {V, C}, true);
+  }
   for (int i = 0; i < c.n_layer; ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
     if (i == 0) {
@@ -34,10 +42,16 @@ ParamLayout::ParamLayout(const ModelConfig& c) {
   }
   add("ln_out.weight", {C}, false);
   add("ln_out.bias", {C}, false);
-  add("head.weight", {V, C}, true);
+  if (c.classes_head()) {
+    const int64_t K = static_cast<int64_t>(c.labels.size());
+    add("cls_head.weight", {K, C}, true);
+    add("cls_head.bias", {K}, false);
+  } else {
+    add("head.weight", {V, C}, true);
+  }
 }
 
-void ParamLayout::add(std::string name, std::vector<int64_t> shape, bool weight_decay) {
+void ParamLayout::add(std::string name, std::vector<int64_t> shape, bool weight_decay, bool trainable) {
   ParamInfo info;
   info.numel = 1;
   for (int64_t d : shape) info.numel *= static_cast<size_t>(d);
@@ -45,6 +59,7 @@ void ParamLayout::add(std::string name, std::vector<int64_t> shape, bool weight_
   info.shape = std::move(shape);
   info.offset = total_;
   info.weight_decay = weight_decay;
+  info.trainable = trainable;
   // Keep every tensor 64-byte aligned inside the block so SIMD loads never straddle tensors.
   total_ += (info.numel + 15) / 16 * 16;
   index_[info.name] = tensors_.size();
@@ -64,8 +79,16 @@ const ParamInfo& ParamLayout::at(const std::string& name) const {
 
 ModelView make_view(const ParamLayout& layout, float* base, int n_layer) {
   auto ptr = [&](const std::string& name) { return base + layout.at(name).offset; };
+  auto maybe = [&](const std::string& name) -> float* {
+    const ParamInfo* p = layout.find(name);
+    return p ? base + p->offset : nullptr;
+  };
   ModelView m;
-  m.emb = ptr("emb.weight");
+  m.emb = maybe("emb.weight");
+  m.input_proj_w = maybe("input_proj.weight");
+  m.input_proj_b = maybe("input_proj.bias");
+  m.input_mean = maybe("input_norm.mean");
+  m.input_scale = maybe("input_norm.scale");
   m.blocks.resize(n_layer);
   for (int i = 0; i < n_layer; ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
@@ -95,7 +118,9 @@ ModelView make_view(const ParamLayout& layout, float* base, int n_layer) {
   }
   m.ln_out_w = ptr("ln_out.weight");
   m.ln_out_b = ptr("ln_out.bias");
-  m.head = ptr("head.weight");
+  m.head = maybe("head.weight");
+  m.cls_w = maybe("cls_head.weight");
+  m.cls_b = maybe("cls_head.bias");
   return m;
 }
 

@@ -17,6 +17,7 @@ struct ParamInfo {
   size_t offset = 0;           // start in the flat block, in floats
   size_t numel = 0;
   bool weight_decay = false;   // AdamW decays matrices only
+  bool trainable = true;       // false: statistics stored with the model (input_norm.*)
 };
 
 // Names, shapes and offsets of every parameter, in a fixed order.
@@ -29,7 +30,7 @@ class ParamLayout {
   const ParamInfo& at(const std::string& name) const;  // throws if absent
 
  private:
-  void add(std::string name, std::vector<int64_t> shape, bool weight_decay);
+  void add(std::string name, std::vector<int64_t> shape, bool weight_decay, bool trainable = true);
   std::vector<ParamInfo> tensors_;
   std::unordered_map<std::string, size_t> index_;
   size_t total_ = 0;
@@ -59,12 +60,19 @@ struct BlockView {
   float* ffn_value;               // (C, F)
 };
 
+// Input and head tensors exist only for the matching input/head kind; the others are null.
 struct ModelView {
-  float* emb;                     // (V, C)
+  float* emb = nullptr;           // (V, C) tokens input
+  float* input_proj_w = nullptr;  // (C, F) frames input
+  float* input_proj_b = nullptr;  // (C)
+  float* input_mean = nullptr;    // (F) training-set feature mean (not trained)
+  float* input_scale = nullptr;   // (F) 1 / training-set feature std (not trained)
   std::vector<BlockView> blocks;  // L
   float* ln_out_w;                // (C)
   float* ln_out_b;                // (C)
-  float* head;                    // (V, C)
+  float* head = nullptr;          // (V, C) lm head
+  float* cls_w = nullptr;         // (K, C) classes head
+  float* cls_b = nullptr;         // (K)
 };
 
 // Views of the flat block 'base' (params, grads or moments: anything laid out by 'layout').

@@ -8,6 +8,7 @@
 #include "kernels/wkv4.h"
 #include "src/core/buffer.h"
 #include "src/model/model.h"
+#include "src/model/model_io.h"
 #include "src/model/state.h"
 
 namespace rwkvs {
@@ -28,12 +29,13 @@ struct BlockActivations {
 
 struct Activations {
   int64_t B = 0, T = 0;
-  std::vector<int32_t> tokens;                    // (N) input ids
+  std::vector<int32_t> tokens;                    // (N) input ids (tokens models)
+  AlignedBuffer<float> frames_norm;               // (N, input_dim) normalised frames (frames models)
   AlignedBuffer<float> emb, ln0_mean, ln0_rstd;   // (N, C) embedding rows, ln0 statistics
   std::vector<BlockActivations> blocks;           // L
   AlignedBuffer<float> x_out;                     // (N, C) residual stream after the last block
   AlignedBuffer<float> xf, lnf_mean, lnf_rstd;    // (N, C) ln_out output and statistics
-  AlignedBuffer<float> logits;                    // (N, V); after lm_loss_backward: dlogits
+  AlignedBuffer<float> logits;                    // (N, V or K); after a loss backward: its gradient
   const RecurrentState* state_in = nullptr;       // the state forward started from (null: empty)
   // backward scratch: (N, C) x 6, (N, A) x 5, (N, F) x 2
   AlignedBuffer<float> gC[6], gA[5], gF[2];
@@ -46,11 +48,16 @@ struct ForwardOptions {
   kernels::Wkv4Options wkv;  // chunk length and schedule of the WKV kernel
 };
 
-// Parallel forward of tokens (B, T). Logits land in acts.logits (B, T, V). state_in (batch B) is
-// the state before the first token (null: empty); state_out, when given, receives the state after
-// the last token, so segments can be chained (streaming prefill). Token ids must be < V.
-void rwkv4_forward(const Model& model, Activations& acts, const int32_t* tokens, int64_t B, int64_t T,
+// Parallel forward of B sequences of T positions (token ids or feature frames, row-major (B, T)).
+// Logits land in acts.logits (B, T, output_dim). state_in (batch B) is the state before the first
+// position (null: empty); state_out, when given, receives the state after the last one, so segments
+// can be chained (streaming prefill). Inputs are validated (ids < V, finite frames).
+void rwkv4_forward(const Model& model, Activations& acts, const ModelInput& input, int64_t B, int64_t T,
                    const RecurrentState* state_in, RecurrentState* state_out, const ForwardOptions& opt = {});
+inline void rwkv4_forward(const Model& model, Activations& acts, const int32_t* tokens, int64_t B, int64_t T,
+                          const RecurrentState* state_in, RecurrentState* state_out, const ForwardOptions& opt = {}) {
+  rwkv4_forward(model, acts, ModelInput{tokens, nullptr}, B, T, state_in, state_out, opt);
+}
 
 // Mean cross-entropy of acts.logits against targets (B*T; < 0 = ignored), turning acts.logits
 // into d(mean loss)/d(logits) in place. Returns the mean over counted rows (0 if none).
@@ -65,13 +72,18 @@ void rwkv4_backward(const Model& model, Activations& acts, float* grads, const F
 
 // Scratch for rwkv4_step, reused across calls.
 struct StepWorkspace {
-  AlignedBuffer<float> x, z, xk, xv, xr, k, v, r, y, fk, fr, fv, mean, rstd;
+  AlignedBuffer<float> x, z, xk, xv, xr, k, v, r, y, fk, fr, fv, mean, rstd, frames_norm;
   int64_t B = 0;
   void resize(const ModelConfig& c, int64_t B);
 };
 
-// One token for each of B sequences (recurrent form): advances state, writes logits (B, V).
-void rwkv4_step(const Model& model, RecurrentState& state, const int32_t* tokens, float* logits,
+// One position (token or frame) for each of B sequences (recurrent form): advances state, writes
+// logits (B, output_dim).
+void rwkv4_step(const Model& model, RecurrentState& state, const ModelInput& input, float* logits,
                 StepWorkspace& ws);
+inline void rwkv4_step(const Model& model, RecurrentState& state, const int32_t* tokens, float* logits,
+                       StepWorkspace& ws) {
+  rwkv4_step(model, state, ModelInput{tokens, nullptr}, logits, ws);
+}
 
 }  // namespace rwkvs

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "kernels/activations.h"
-#include "kernels/embedding.h"
 #include "kernels/layernorm.h"
 #include "kernels/matmul.h"
 #include "kernels/token_shift.h"
@@ -22,14 +21,14 @@ float* zeroed(AlignedBuffer<float>& b) {
 
 void rwkv4_backward(const Model& model, Activations& acts, float* grads, const ForwardOptions& opt) {
   const ModelConfig& c = model.config();
-  const int64_t B = acts.B, T = acts.T, N = B * T, C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
+  const int64_t B = acts.B, T = acts.T, N = B * T, C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
   const ModelView p = model.view();
   const ModelView g = make_view(model.layout(), grads, c.n_layer);
   const float* dlogits = acts.logits.data();
 
   // head and ln_out: dx is the gradient of the residual stream after the last block
   float* dxf = zeroed(acts.gC[0]);
-  matmul_backward(dxf, g.head, dlogits, acts.xf.data(), p.head, N, C, V);
+  head_backward(model, g, dlogits, acts.xf.data(), dxf, N);
   float* dx = zeroed(acts.gC[1]);
   layernorm_backward(dx, g.ln_out_w, g.ln_out_b, dxf, acts.x_out.data(), p.ln_out_w, acts.lnf_mean.data(),
                      acts.lnf_rstd.data(), N, C);
@@ -106,7 +105,9 @@ void rwkv4_backward(const Model& model, Activations& acts, float* grads, const F
       float* demb = zeroed(acts.gC[2]);
       layernorm_backward(demb, gw.ln0_w, gw.ln0_b, dx_in, acts.emb.data(), w.ln0_w, acts.ln0_mean.data(),
                          acts.ln0_rstd.data(), N, C);
-      embedding_backward(g.emb, demb, acts.tokens.data(), N, C);
+      ModelInput in;
+      in.tokens = acts.tokens.empty() ? nullptr : acts.tokens.data();
+      input_backward(model, g, in, acts.frames_norm.data(), demb, N);
     }
   }
 }

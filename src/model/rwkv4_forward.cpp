@@ -5,7 +5,6 @@
 #include "base/error.h"
 #include "kernels/activations.h"
 #include "kernels/cross_entropy.h"
-#include "kernels/embedding.h"
 #include "kernels/layernorm.h"
 #include "kernels/matmul.h"
 #include "kernels/token_shift.h"
@@ -22,10 +21,11 @@ void size_to(AlignedBuffer<float>& b, int64_t n) {
 }  // namespace
 
 void Activations::resize(const ModelConfig& c, int64_t B_, int64_t T_, int chunk_len) {
-  const int64_t N = B_ * T_, C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
+  const int64_t N = B_ * T_, C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.output_dim();
   B = B_;
   T = T_;
-  tokens.resize(N);
+  tokens.resize(c.frames_input() ? 0 : N);
+  size_to(frames_norm, c.frames_input() ? N * c.input_dim : 0);
   size_to(emb, N * C);
   size_to(ln0_mean, N);
   size_to(ln0_rstd, N);
@@ -49,22 +49,20 @@ void Activations::resize(const ModelConfig& c, int64_t B_, int64_t T_, int chunk
   for (auto& g : gF) size_to(g, N * F);
 }
 
-void rwkv4_forward(const Model& model, Activations& acts, const int32_t* tokens, int64_t B, int64_t T,
+void rwkv4_forward(const Model& model, Activations& acts, const ModelInput& input, int64_t B, int64_t T,
                    const RecurrentState* state_in, RecurrentState* state_out, const ForwardOptions& opt) {
   const ModelConfig& c = model.config();
-  const int64_t N = B * T, C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
+  const int64_t N = B * T, C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
   if (B < 1 || T < 1) fail("forward: batch and length must be positive, got B=", B, " T=", T);
-  for (int64_t i = 0; i < N; ++i)
-    if (tokens[i] < 0 || tokens[i] >= V)
-      fail("forward: token ", tokens[i], " at position ", i, " is outside the vocabulary [0, ", V, ")");
+  validate_input(c, input, N, "forward");
   if (state_in && state_in->batch() != B) fail("forward: state has batch ", state_in->batch(), ", input has ", B);
   if (state_out && state_out->batch() != B) fail("forward: state_out has batch ", state_out->batch(), ", input has ", B);
   acts.resize(c, B, T, opt.wkv.chunk_len);
   acts.state_in = state_in;
-  std::copy(tokens, tokens + N, acts.tokens.begin());
+  if (input.tokens) std::copy(input.tokens, input.tokens + N, acts.tokens.begin());
   const ModelView p = model.view();
 
-  embedding_forward(acts.emb.data(), tokens, p.emb, N, C);
+  input_forward(model, input, N, acts.emb.data(), acts.frames_norm.data());
   for (int l = 0; l < c.n_layer; ++l) {
     const BlockView& w = p.blocks[l];
     BlockActivations& a = acts.blocks[l];
@@ -125,7 +123,7 @@ void rwkv4_forward(const Model& model, Activations& acts, const int32_t* tokens,
   }
   layernorm_forward(acts.xf.data(), acts.lnf_mean.data(), acts.lnf_rstd.data(), acts.x_out.data(), p.ln_out_w,
                     p.ln_out_b, N, C);
-  matmul_forward(acts.logits.data(), acts.xf.data(), p.head, N, C, V);
+  head_forward(model, acts.xf.data(), N, acts.logits.data());
 }
 
 double lm_loss(const Activations& acts, const int32_t* targets, int64_t V) {

@@ -4,7 +4,6 @@
 
 #include "base/error.h"
 #include "kernels/activations.h"
-#include "kernels/embedding.h"
 #include "kernels/layernorm.h"
 #include "kernels/matmul.h"
 #include "kernels/token_shift.h"
@@ -16,28 +15,29 @@ namespace rwkvs {
 using namespace kernels;
 
 void StepWorkspace::resize(const ModelConfig& c, int64_t B_) {
-  if (B == B_ && x.size() == static_cast<size_t>(B_ * c.n_embd)) return;
+  if (B == B_ && x.size() == static_cast<size_t>(B_ * c.n_embd) && fk.size() == static_cast<size_t>(B_ * c.dim_ffn) &&
+      frames_norm.size() == static_cast<size_t>(B_ * c.input_dim))
+    return;
   B = B_;
   const size_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
   for (auto* b : {&x, &z, &xk, &xv, &xr, &fr, &fv}) b->resize(B_ * C);
   for (auto* b : {&k, &v, &r, &y}) b->resize(B_ * A);
+  frames_norm.resize(B_ * static_cast<size_t>(c.input_dim));
   fk.resize(B_ * F);
   mean.resize(B_);
   rstd.resize(B_);
 }
 
-void rwkv4_step(const Model& model, RecurrentState& state, const int32_t* tokens, float* logits,
+void rwkv4_step(const Model& model, RecurrentState& state, const ModelInput& input, float* logits,
                 StepWorkspace& ws) {
   const ModelConfig& c = model.config();
-  const int64_t B = state.batch(), C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
-  for (int64_t b = 0; b < B; ++b)
-    if (tokens[b] < 0 || tokens[b] >= V)
-      fail("step: token ", tokens[b], " is outside the vocabulary [0, ", V, ")");
+  const int64_t B = state.batch(), C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
+  validate_input(c, input, B, "step");
   ws.resize(c, B);
   const ModelView p = model.view();
   float* x = ws.x.data();
   float* z = ws.z.data();
-  embedding_forward(x, tokens, p.emb, B, C);
+  input_forward(model, input, B, x, ws.frames_norm.data());
   for (int l = 0; l < c.n_layer; ++l) {
     const BlockView& w = p.blocks[l];
     const LayerStateView s = state.layer(l);
@@ -75,7 +75,7 @@ void rwkv4_step(const Model& model, RecurrentState& state, const int32_t* tokens
     add_inplace(x, ws.fv.data(), B * C);
   }
   layernorm_forward(z, ws.mean.data(), ws.rstd.data(), x, p.ln_out_w, p.ln_out_b, B, C);
-  matmul_forward(logits, z, p.head, B, C, V);
+  head_forward(model, z, B, logits);
 }
 
 }  // namespace rwkvs
