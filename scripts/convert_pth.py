@@ -113,7 +113,8 @@ def infer_config(sd, path):
         if not shape_ok(name, shape, got):
             raise ConvertError(f"'{path}' has {name} of shape {list(got)}, expected {list(shape)}")
     return {"format": "rwkvs-1", "arch": "rwkv4", "n_layer": L, "n_embd": C, "dim_att": A, "dim_ffn": F,
-            "vocab_size": V, "tokenizer": "bytes" if V == 256 else "ids", "train_step": 0}
+            "vocab_size": V, "input_kind": "tokens", "head_kind": "lm",
+            "tokenizer": "bytes" if V == 256 else "ids", "train_step": 0}
 
 
 def tensor_bytes(t, torch_dtype):
