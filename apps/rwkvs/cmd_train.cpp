@@ -1,47 +1,155 @@
-// rwkvs train: train a model. --task text trains a byte-level language model on a text file.
+// rwkvs train: train a model.
+//   --task text      byte-level language model on a text file
+//   --task classify  keyword spotting / utterance classification on an audio dataset
+// Options a task does not use are rejected; unset options take the task's defaults.
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
+#include "src/train/classify_trainer.h"
 #include "src/train/text_trainer.h"
 
 namespace rwkvs::app {
+namespace {
+
+// Every flag writes into 'given'; apply() copies the flags the user actually gave onto a task's
+// defaults, so each task keeps its own defaults without flags having to know them.
+struct TrainFlags {
+  std::string task = "text";
+  TextTrainOptions given;
+  ClassifyTrainOptions given_audio;
+  std::string frontend = "fbank";
+  std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> common;
+  std::vector<CLI::Option*> text_only, audio_only;
+};
+
+template <class T>
+void add_common(CLI::App* cmd, TrainFlags& f, const char* name, T TrainOptions::*field, const std::string& help) {
+  CLI::Option* opt = cmd->add_option(name, f.given.*field, help);
+  f.common.emplace_back(opt, [&f, field](TrainOptions& o) { o.*field = f.given.*field; });
+}
+
+void apply_common(const TrainFlags& f, TrainOptions& o) {
+  for (const auto& [opt, copy] : f.common)
+    if (opt->count() > 0) copy(o);
+}
+
+void reject(const std::vector<CLI::Option*>& opts, const std::string& task) {
+  for (CLI::Option* o : opts)
+    if (o->count() > 0) fail_usage(o->get_name(), " does not apply to --task ", task);
+}
+
+void run_train(TrainFlags& f) {
+  TrainResult r;
+  if (f.task == "text") {
+    reject(f.audio_only, "text");
+    TextTrainOptions o;
+    apply_common(f, o);
+    o.optimizer = f.given.optimizer;
+    o.eval_tokens = f.given.eval_tokens;
+    o.val_fraction = f.given.val_fraction;
+    o.out_dir = f.given.out_dir.empty() ? "runs/text" : f.given.out_dir;
+    r = train_text(o);
+  } else {
+    reject(f.text_only, "classify");
+    ClassifyTrainOptions o = f.given_audio;  // task defaults plus the audio-only flags
+    apply_common(f, o);
+    o.optimizer = f.given.optimizer;
+    o.out_dir = f.given.out_dir.empty() ? "runs/kws" : f.given.out_dir;
+    if (f.frontend != "fbank" && f.frontend != "mel" && f.frontend != "mfcc")
+      fail_usage("--frontend must be fbank, mel or mfcc, got '", f.frontend, "'");
+    o.frontend.type = f.frontend;
+    o.frontend.mel.n_mels = o.frontend.fbank.num_mel_bins;
+    o.frontend.mel.sample_rate = o.frontend.fbank.sample_rate;
+    o.frontend.mfcc.mel.sample_rate = o.frontend.fbank.sample_rate;
+    o.frontend.mfcc.mel.n_mels = o.frontend.fbank.num_mel_bins;
+    r = train_classify(o);
+  }
+  if (r.interrupted) throw Interrupted();
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
-  auto o = std::make_shared<TextTrainOptions>();
-  auto task = std::make_shared<std::string>("text");
-  CLI::App* cmd = app.add_subcommand("train", "Train an RWKV-4 model (--task text: byte-level LM on a text file)");
-  cmd->option_defaults()->always_capture_default();
-  cmd->add_option("--task", *task, "what to train")->check(CLI::IsMember({"text"}));
-  cmd->add_option("--data", o->data, "training data: a text file for --task text")->required();
-  cmd->add_option("--out", o->out_dir, "output folder: model.safetensors, model.opt.safetensors, train_log.jsonl");
-  cmd->add_option("--ctx", o->ctx, "tokens per training window (T)");
-  cmd->add_option("--batch", o->batch, "windows per step (B)");
-  cmd->add_option("--layers", o->layers, "number of RWKV-4 blocks (new models)");
-  cmd->add_option("--embd", o->embd, "model width C (new models)");
-  cmd->add_option("--lr", o->lr, "peak learning rate");
-  cmd->add_option("--lr-min-ratio", o->lr_min_ratio, "final learning rate as a fraction of --lr (cosine decay)");
-  cmd->add_option("--warmup", o->warmup, "linear warm-up steps");
-  cmd->add_option("--weight-decay", o->optimizer.weight_decay, "AdamW weight decay (matrices only)");
-  cmd->add_option("--clip", o->optimizer.clip_norm, "gradient clipping by global norm (0 = off)");
-  cmd->add_option("--beta2", o->optimizer.beta2, "AdamW beta2");
-  cmd->add_option("--steps", o->steps, "optimizer steps in all (0: use --minutes)");
-  cmd->add_option("--minutes", o->minutes, "wall-clock budget when --steps is 0");
-  cmd->add_option("--stop-at-step", o->stop_at_step, "save and stop at this step, to continue later with --resume");
-  cmd->add_option("--threads", o->threads, "threads (0 = all cores)");
-  cmd->add_option("--seed", o->seed, "seed for initialisation and window sampling");
-  cmd->add_flag("--resume", o->resume, "continue the checkpoint in --out exactly where it stopped");
-  cmd->add_flag("--overwrite", o->overwrite, "start a new model even if --out holds a checkpoint");
-  cmd->add_option("--eval-every", o->eval_every, "evaluate on the held-out tail every N steps");
-  cmd->add_option("--eval-tokens", o->eval_tokens, "held-out tokens per evaluation (at most)");
-  cmd->add_option("--val-fraction", o->val_fraction, "fraction of the data file (its tail) held out");
-  cmd->add_option("--save-every", o->save_every, "checkpoint every N steps (and at the end and on Ctrl-C)");
-  cmd->add_option("--log-every", o->log_every, "print a progress line every N steps");
-  cmd->add_option("--chunk", o->chunk, "WKV chunk length");
-  cmd->callback([o, task] {
-    const TrainResult r = train_text(*o);
-    if (r.interrupted) throw Interrupted();
-  });
+  auto f = std::make_shared<TrainFlags>();
+  f->given.out_dir.clear();
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train an RWKV-4 model: --task text (byte-level LM on a text file) or --task classify (audio dataset)");
+  cmd->add_option("--task", f->task, "what to train: text or classify")
+      ->check(CLI::IsMember({"text", "classify"}))
+      ->capture_default_str();
+  add_common(cmd, *f, "--data", &TrainOptions::data,
+             "training data: a text file (text); a Speech Commands style folder or a JSON-lines manifest (classify)");
+  add_common(cmd, *f, "--out", &TrainOptions::out_dir,
+             "output folder: model.safetensors, model_best.safetensors, model.opt.safetensors, train_log.jsonl "
+             "[default: runs/text, runs/kws]");
+  add_common(cmd, *f, "--ctx", &TrainOptions::ctx, "text: bytes per training window [256]");
+  add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32]");
+  add_common(cmd, *f, "--layers", &TrainOptions::layers, "RWKV-4 blocks of a new model [text 6, classify 4]");
+  add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96]");
+  add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3]");
+  add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
+  add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50]");
+  add_common(cmd, *f, "--steps", &TrainOptions::steps, "optimizer steps in all (0: use --minutes) [0]");
+  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [0]");
+  add_common(cmd, *f, "--stop-at-step", &TrainOptions::stop_at_step,
+             "save and stop at this step, to continue later with --resume [0 = off]");
+  add_common(cmd, *f, "--threads", &TrainOptions::threads, "threads (0 = all cores) [0]");
+  add_common(cmd, *f, "--seed", &TrainOptions::seed, "seed for initialisation, sampling and augmentation [1]");
+  add_common(cmd, *f, "--eval-every", &TrainOptions::eval_every, "evaluate on held-out data every N steps [100]");
+  add_common(cmd, *f, "--save-every", &TrainOptions::save_every, "checkpoint every N steps (and at the end) [500]");
+  add_common(cmd, *f, "--log-every", &TrainOptions::log_every, "print a progress line every N steps [10]");
+  add_common(cmd, *f, "--chunk", &TrainOptions::chunk, "WKV chunk length [64]");
+  {
+    CLI::Option* o = cmd->add_flag("--resume", f->given.resume, "continue the checkpoint in --out exactly");
+    f->common.emplace_back(o, [f](TrainOptions& t) { t.resume = f->given.resume; });
+    o = cmd->add_flag("--overwrite", f->given.overwrite, "start a new model even if --out holds a checkpoint");
+    f->common.emplace_back(o, [f](TrainOptions& t) { t.overwrite = f->given.overwrite; });
+  }
+  cmd->add_option("--weight-decay", f->given.optimizer.weight_decay, "AdamW weight decay (matrices only)")
+      ->capture_default_str();
+  cmd->add_option("--clip", f->given.optimizer.clip_norm, "gradient clipping by global norm (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--beta2", f->given.optimizer.beta2, "AdamW beta2")->capture_default_str();
+  // text only
+  f->text_only.push_back(cmd->add_option("--eval-tokens", f->given.eval_tokens, "text: held-out tokens per evaluation")
+                             ->capture_default_str());
+  f->text_only.push_back(
+      cmd->add_option("--val-fraction", f->given.val_fraction, "text: fraction of the file (its tail) held out")
+          ->capture_default_str());
+  // classify only
+  ClassifyTrainOptions& a = f->given_audio;
+  f->audio_only.push_back(
+      cmd->add_option("--frontend", f->frontend, "classify: features fbank, mel or mfcc")->capture_default_str());
+  f->audio_only.push_back(cmd->add_option("--num-mel-bins", a.frontend.fbank.num_mel_bins, "classify: mel bins")
+                              ->capture_default_str());
+  f->audio_only.push_back(
+      cmd->add_option("--sample-rate", a.frontend.fbank.sample_rate, "classify: model sample rate (audio is resampled)")
+          ->capture_default_str());
+  f->audio_only.push_back(cmd->add_option("--pool", a.pool, "classify: utterance logits from the last frame or the mean")
+                              ->check(CLI::IsMember({"last", "mean"}))
+                              ->capture_default_str());
+  f->audio_only.push_back(cmd->add_flag("!--no-augment", a.augment, "classify: train on the clips as they are"));
+  f->audio_only.push_back(
+      cmd->add_option("--shift", a.augmentation.shift_s, "classify: random time shift, seconds either way")
+          ->capture_default_str());
+  f->audio_only.push_back(
+      cmd->add_option("--gain-db", a.augmentation.gain_db, "classify: random gain range (+-dB)")->capture_default_str());
+  f->audio_only.push_back(cmd->add_option("--noise-prob", a.augmentation.noise_prob,
+                                          "classify: chance of mixing _background_noise_ into a clip")
+                              ->capture_default_str());
+  f->audio_only.push_back(
+      cmd->add_option("--snr-min", a.augmentation.snr_db_min, "classify: lowest SNR of mixed noise (dB)")
+          ->capture_default_str());
+  f->audio_only.push_back(
+      cmd->add_option("--snr-max", a.augmentation.snr_db_max, "classify: highest SNR of mixed noise (dB)")
+          ->capture_default_str());
+  f->audio_only.push_back(
+      cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"));
+  f->audio_only.push_back(cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest"));
+  cmd->callback([f] { run_train(*f); });
 }
 
 }  // namespace rwkvs::app

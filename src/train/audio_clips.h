@@ -1,0 +1,38 @@
+#pragma once
+// A dataset split decoded into memory at the model's sample rate, and the batching of clips into
+// padded feature-frame batches for a frames model.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "frontends/audio/feature_computer.h"
+#include "src/io/audio_example.h"
+
+namespace rwkvs {
+
+struct ClipSet {
+  std::vector<std::vector<float>> waves;  // mono samples per clip
+  std::vector<int32_t> labels;            // class id per clip
+  std::vector<std::string> paths;
+};
+
+// Decodes every example (progress on stdout for large sets; one note on stderr when files are
+// resampled). 'what' names the split in messages. Unlabelled examples are an error.
+ClipSet load_clips(const std::vector<AudioExample>& examples, double sample_rate, const std::string& what);
+
+// Background-noise recordings at the given rate.
+std::vector<std::vector<float>> load_noises(const std::vector<std::string>& paths, double sample_rate);
+
+// Features of several clips as one right-padded batch.
+struct FrameBatch {
+  int64_t B = 0, T = 0, F = 0;
+  std::vector<float> frames;     // (B, T, F), zero padding
+  std::vector<int64_t> lengths;  // (B) frames per clip, >= 1
+};
+
+// Computes the features of each wave and pads them into a batch. A clip too short for one frame is
+// padded with silence up to one frame.
+void featurize_batch(const FeatureComputer& computer, const std::vector<const std::vector<float>*>& waves,
+                     FrameBatch& out);
+
+}  // namespace rwkvs

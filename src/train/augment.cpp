@@ -1,0 +1,45 @@
+#include "src/train/augment.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rwkvs {
+namespace {
+
+double rms(const std::vector<float>& x) {
+  double s = 0;
+  for (float v : x) s += double(v) * v;
+  return x.empty() ? 0.0 : std::sqrt(s / static_cast<double>(x.size()));
+}
+
+}  // namespace
+
+void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,
+                  double sample_rate, Rng& rng) {
+  const auto n = static_cast<int64_t>(x.size());
+  const auto max_shift = static_cast<int64_t>(o.shift_s * sample_rate);
+  if (max_shift > 0 && n > 0) {
+    const int64_t shift = static_cast<int64_t>(rng.below(2 * max_shift + 1)) - max_shift;
+    std::vector<float> y(n, 0.0f);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t j = i - shift;
+      if (j >= 0 && j < n) y[i] = x[j];
+    }
+    x.swap(y);
+  }
+  const double gain = std::pow(10.0, (rng.uniform() * 2 - 1) * o.gain_db / 20.0);
+  for (float& v : x) v = static_cast<float>(v * gain);
+  if (!noises.empty() && rng.uniform() < o.noise_prob) {
+    const std::vector<float>& noise = noises[rng.below(noises.size())];
+    const double signal = rms(x), noise_rms = rms(noise);
+    if (signal > 0 && noise_rms > 0 && !noise.empty()) {
+      const double snr = o.snr_db_min + rng.uniform() * (o.snr_db_max - o.snr_db_min);
+      const double scale = signal / noise_rms / std::pow(10.0, snr / 20.0);
+      const size_t start = rng.below(noise.size());
+      for (int64_t i = 0; i < n; ++i) x[i] += static_cast<float>(scale * noise[(start + i) % noise.size()]);
+    }
+  }
+  for (float& v : x) v = std::clamp(v, -1.0f, 1.0f);
+}
+
+}  // namespace rwkvs

@@ -1,0 +1,22 @@
+#pragma once
+// Waveform augmentation for keyword spotting: random time shift, gain, and background noise mixed
+// at a random signal-to-noise ratio.
+#include <vector>
+
+#include "base/rng.h"
+
+namespace rwkvs {
+
+struct AugmentOptions {
+  double shift_s = 0.1;      // shift the clip by up to this much either way (zero fill)
+  double gain_db = 6.0;      // scale by a gain drawn from [-gain_db, +gain_db]
+  double noise_prob = 0.8;   // chance of mixing in a background-noise segment
+  double snr_db_min = 0.0;   // SNR range of the mixed noise
+  double snr_db_max = 20.0;
+};
+
+// Augments x in place (its length is kept). noises: whole background recordings at the same rate.
+void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,
+                  double sample_rate, Rng& rng);
+
+}  // namespace rwkvs

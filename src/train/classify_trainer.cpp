@@ -1,0 +1,164 @@
+#include "src/train/classify_trainer.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "base/error.h"
+#include "src/io/audio_dataset.h"
+#include "src/model/classify.h"
+#include "src/train/audio_clips.h"
+#include "src/train/classify_eval.h"
+
+namespace rwkvs {
+
+ClassifyTrainOptions::ClassifyTrainOptions() {
+  frontend.type = "fbank";
+  frontend.fbank.num_mel_bins = 40;
+  layers = 4;
+  embd = 96;
+  batch = 32;
+  lr = 2e-3;
+  eval_every = 100;
+  out_dir = "runs/kws";
+}
+
+namespace {
+
+class ClassifyTask : public TrainTask {
+ public:
+  explicit ClassifyTask(const ClassifyTrainOptions& o) : o_(o) {
+    AudioDatasetOptions dopt;
+    dopt.validation_manifest = o.validation_manifest;
+    dopt.test_manifest = o.test_manifest;
+    data_ = load_audio_dataset(o.data, dopt);
+    if (data_.train.empty()) fail("dataset '", o.data, "' has no training examples");
+  }
+
+  ModelConfig new_model_config(const TrainOptions& o) const override {
+    ModelConfig c = ModelConfig::rwkv4(o.layers, o.embd, 0);
+    c.input_kind = "frames";
+    c.frontend = o_.frontend.to_json();
+    c.input_dim = o_.frontend.make_computer()->dim();
+    c.head_kind = "classes";
+    c.labels = data_.classes;
+    c.pool = o_.pool;
+    return c;
+  }
+
+  void attach_model(const Model& model, const std::string& path) override {
+    const ModelConfig& c = model.config();
+    if (!c.frames_input() || !c.classes_head())
+      fail("'", path, "' is not an audio classifier (input ", c.input_kind, ", head ", c.head_kind, ")");
+    if (c.labels != data_.classes)
+      fail("'", path, "' was trained on other classes than the dataset '", o_.data, "' has");
+    frontend_ = FrontendConfig::from_json(c.frontend, path);
+    computer_ = frontend_.make_computer();
+    if (computer_->dim() != c.input_dim)
+      fail("'", path, "': its frontend makes ", computer_->dim(), " features, the model takes ", c.input_dim);
+    load_audio();
+  }
+
+  // Global feature statistics of the (unaugmented) training clips, stored in the model.
+  void prepare_new_model(Model& model) override {
+    const int64_t F = model.config().input_dim;
+    std::vector<double> sum(F, 0.0), sum2(F, 0.0);
+    int64_t frames = 0;
+    for (const auto& w : train_.waves) {
+      const FeatureMatrix m = compute_features(*computer_, w.data(), static_cast<int64_t>(w.size()));
+      for (int64_t r = 0; r < m.rows; ++r)
+        for (int64_t f = 0; f < F; ++f) {
+          const double x = m.row(r)[f];
+          sum[f] += x;
+          sum2[f] += x * x;
+        }
+      frames += m.rows;
+    }
+    if (frames == 0) fail("dataset '", o_.data, "': the training clips are too short for a single feature frame");
+    ModelView v = model.view();
+    for (int64_t f = 0; f < F; ++f) {
+      const double mean = sum[f] / frames;
+      const double var = std::max(sum2[f] / frames - mean * mean, 1e-8);
+      v.input_mean[f] = static_cast<float>(mean);
+      v.input_scale[f] = static_cast<float>(1.0 / std::sqrt(var));
+    }
+  }
+
+  std::string describe(const Model& model) const override {
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "training %d x %d RWKV-4 keyword classifier on %s: %zu classes, %zu train / %zu validation clips, "
+                  "%zu noise files, %s features (%d), B=%lld",
+                  model.config().n_layer, model.config().n_embd, o_.data.c_str(), data_.classes.size(),
+                  train_.waves.size(), val_.waves.size(), noises_.size(), frontend_.type.c_str(),
+                  model.config().input_dim, static_cast<long long>(o_.batch));
+    return buf;
+  }
+
+  double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) override {
+    const int64_t B = o_.batch;
+    augmented_.resize(B);
+    labels_.resize(B);
+    std::vector<const std::vector<float>*> waves(B);
+    for (int64_t b = 0; b < B; ++b) {
+      const size_t i = rng.below(train_.waves.size());
+      augmented_[b] = train_.waves[i];
+      labels_[b] = train_.labels[i];
+      if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
+      waves[b] = &augmented_[b];
+    }
+    featurize_batch(*computer_, waves, batch_);
+    positions_ += batch_.B * batch_.T;
+    rwkv4_forward(model, acts_, ModelInput{nullptr, batch_.frames.data()}, batch_.B, batch_.T, nullptr, nullptr,
+                  fopt);
+    const double loss = classification_loss_backward(acts_, batch_.lengths.data(), labels_.data(),
+                                                     model.config().pool, model.config().output_dim());
+    rwkv4_backward(model, acts_, grads, fopt);
+    ++steps_;
+    return loss;
+  }
+
+  int64_t positions_per_step() const override { return steps_ ? positions_ / steps_ : o_.batch * 100; }
+
+  EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override {
+    const ClipSet& split = val_.waves.empty() ? train_ : val_;
+    const ClassifyMetrics m = evaluate_classifier(model, *computer_, split, o_.batch, fopt);
+    char text[48];
+    std::snprintf(text, sizeof text, "%.2f%% acc", 100 * m.accuracy());
+    return {m.to_json("val_"), "val_accuracy", true, text};
+  }
+
+ private:
+  void load_audio() {
+    if (!train_.waves.empty()) return;
+    const double rate = frontend_.sample_rate();
+    std::printf("loading %zu train and %zu validation clips from %s\n", data_.train.size(), data_.validation.size(),
+                o_.data.c_str());
+    std::fflush(stdout);
+    train_ = load_clips(data_.train, rate, "train");
+    val_ = load_clips(data_.validation, rate, "validation");
+    noises_ = load_noises(data_.noise_files, rate);
+  }
+
+  ClassifyTrainOptions o_;
+  AudioDataset data_;
+  FrontendConfig frontend_;
+  std::shared_ptr<const FeatureComputer> computer_;
+  ClipSet train_, val_;
+  std::vector<std::vector<float>> noises_;
+  std::vector<std::vector<float>> augmented_;
+  std::vector<int32_t> labels_;
+  FrameBatch batch_;
+  Activations acts_;
+  int64_t positions_ = 0, steps_ = 0;
+};
+
+}  // namespace
+
+TrainResult train_classify(const ClassifyTrainOptions& o) {
+  validate_train_options(o);
+  if (o.pool != "last" && o.pool != "mean") fail_usage("--pool must be last or mean, got '", o.pool, "'");
+  ClassifyTask task(o);
+  return run_training(task, o);
+}
+
+}  // namespace rwkvs

@@ -1,0 +1,27 @@
+#pragma once
+// Keyword spotting / utterance classification on an audio dataset (rwkvs train --task classify):
+// a Speech Commands style folder or a JSON-lines manifest, features from the frontend the model
+// stores, global feature normalisation measured on the training split, augmentation.
+#include <string>
+
+#include "src/audio/frontend_config.h"
+#include "src/train/augment.h"
+#include "src/train/train_loop.h"
+
+namespace rwkvs {
+
+struct ClassifyTrainOptions : TrainOptions {
+  FrontendConfig frontend;  // feature settings for new models (default: 40-bin Kaldi fbank, 16 kHz)
+  std::string pool = "last";
+  bool augment = true;
+  AugmentOptions augmentation;
+  std::string validation_manifest;  // manifests: optional held-out splits
+  std::string test_manifest;
+
+  ClassifyTrainOptions();
+};
+
+// Trains (or resumes) a classifier; the primary metric is val_accuracy (best checkpoint kept).
+TrainResult train_classify(const ClassifyTrainOptions& options);
+
+}  // namespace rwkvs

@@ -1,0 +1,194 @@
+#include "src/train/train_loop.h"
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include "base/error.h"
+#include "src/core/threads.h"
+#include "src/core/timer.h"
+#include "src/model/checkpoint.h"
+#include "src/train/schedule.h"
+#include "src/train/train_log.h"
+
+namespace rwkvs {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+// Installs the Ctrl-C handler for the lifetime of a training run.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted = false;
+    previous_ = std::signal(SIGINT, on_sigint);
+  }
+  ~InterruptGuard() { std::signal(SIGINT, previous_); }
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+constexpr int64_t kUnknownTotal = std::numeric_limits<int64_t>::max();
+
+bool better(const EvalResult& e, double value, double best) {
+  if (std::isnan(best)) return true;
+  return e.higher_is_better ? value > best : value < best;
+}
+
+}  // namespace
+
+void validate_train_options(const TrainOptions& o) {
+  if (o.data.empty()) fail_usage("--data is required");
+  if (o.ctx < 1) fail_usage("--ctx must be at least 1, got ", o.ctx);
+  if (o.batch < 1) fail_usage("--batch must be at least 1, got ", o.batch);
+  if (o.layers < 1) fail_usage("--layers must be at least 1, got ", o.layers);
+  if (o.embd < 1) fail_usage("--embd must be at least 1, got ", o.embd);
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) fail_usage("--lr must be a positive number, got ", o.lr);
+  if (o.steps < 0 || o.minutes < 0) fail_usage("--steps and --minutes must not be negative");
+  if (o.steps == 0 && o.minutes == 0) fail_usage("give --steps or --minutes");
+  if (o.eval_every < 1 || o.save_every < 1 || o.log_every < 1)
+    fail_usage("--eval-every, --save-every and --log-every must be at least 1");
+  if (o.chunk < 1) fail_usage("--chunk must be at least 1, got ", o.chunk);
+  if (o.warmup < 0) fail_usage("--warmup must not be negative");
+}
+
+TrainResult run_training(TrainTask& task, const TrainOptions& o) {
+  validate_train_options(o);
+  set_num_threads(o.threads);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (!fs::is_directory(o.out_dir)) fail("--out '", o.out_dir, "' is not a directory and cannot be created");
+  const std::string model_path = (fs::path(o.out_dir) / "model.safetensors").string();
+  const std::string best_path = (fs::path(o.out_dir) / "model_best.safetensors").string();
+  const std::string opt_path = optimizer_state_path(model_path);
+  const bool exists = fs::exists(model_path);
+  if (exists && !o.resume && !o.overwrite)
+    fail_usage("'", model_path, "' already exists: pass --resume to continue it or --overwrite to start over");
+  if (o.resume && !exists) fail_usage("--resume: there is no checkpoint '", model_path, "'");
+
+  Model model = o.resume ? load_model(model_path) : Model(task.new_model_config(o));
+  task.attach_model(model, model_path);
+  AdamW optimizer(model, o.optimizer);
+  Rng rng(o.seed);
+  int64_t step = 0, total = o.steps;
+  double best = std::nan("");
+  if (o.resume) {
+    const Metadata meta = optimizer.load(opt_path, model);
+    step = model.config().train_step;
+    if (!meta.count("rng") || !meta.count("total_steps"))
+      fail("optimizer state '", opt_path, "' lacks its rng/total_steps metadata");
+    rng.set_state(std::stoull(meta.at("rng")));
+    if (o.steps == 0) total = std::stoll(meta.at("total_steps"));
+    if (meta.count("best")) best = std::stod(meta.at("best"));
+    std::printf("resuming %s at step %lld\n", model_path.c_str(), static_cast<long long>(step));
+  } else {
+    init_official(model, o.seed);
+    task.prepare_new_model(model);
+  }
+  LrSchedule sched{o.lr, o.warmup, total > 0 ? total : kUnknownTotal, o.lr_min_ratio};
+  ForwardOptions fopt;
+  fopt.wkv.chunk_len = o.chunk;
+  TrainLog log((fs::path(o.out_dir) / "train_log.jsonl").string());
+
+  auto save = [&] {
+    model.config().train_step = step;
+    save_model(model_path, model);
+    optimizer.save(opt_path, model,
+                   {{"step", std::to_string(step)},
+                    {"rng", std::to_string(rng.state())},
+                    {"total_steps", std::to_string(sched.total)},
+                    {"best", std::to_string(best)},
+                    {"data", o.data}});
+  };
+  TrainResult result;
+  result.model_path = model_path;
+  result.best_path = best_path;
+  auto evaluate = [&] {
+    EvalResult e = task.evaluate(model, fopt);
+    const double value = e.metrics.at(e.primary).get<double>();
+    if (better(e, value, best)) {
+      best = value;
+      model.config().train_step = step;
+      save_model(best_path, model);
+    }
+    return e;
+  };
+
+  std::printf("%s, %zu parameters, %d thread(s)\n", task.describe(model).c_str(), model.num_parameters(),
+              num_threads());
+  std::fflush(stdout);
+
+  InterruptGuard guard;
+  std::vector<float> grads(model.params_size());
+  Timer clock;
+  std::string val_text = "-";
+  double loss_avg = 0;
+  int64_t avg_n = 0;
+  const int64_t start_step = step;
+  while (true) {
+    const bool out_of_time = o.steps == 0 && o.minutes > 0 && clock.seconds() >= o.minutes * 60;
+    if (step >= sched.total || out_of_time || g_interrupted || (o.stop_at_step > 0 && step >= o.stop_at_step)) break;
+    ++step;
+    std::fill(grads.begin(), grads.end(), 0.0f);
+    const double loss = task.forward_backward(model, rng, grads.data(), fopt);
+    const double lr = sched.at(step);
+    const double gnorm = optimizer.step(model, grads.data(), lr, step);
+    loss_avg += loss;
+    ++avg_n;
+    nlohmann::json rec = {{"step", step}, {"loss", loss}, {"lr", lr}, {"grad_norm", gnorm}};
+    const bool eval_now = step % o.eval_every == 0;
+    if (eval_now) {
+      const EvalResult e = evaluate();
+      rec.update(e.metrics);
+      val_text = e.summary;
+    }
+    // A time budget sets the schedule's length from the measured time per step (evaluations
+    // included), first after 5 steps, then again after each evaluation, so the cosine ends on time.
+    if (o.steps == 0 && o.minutes > 0 && (step - start_step == 5 || eval_now)) {
+      const double per_step = clock.seconds() / static_cast<double>(step - start_step);
+      const double left = o.minutes * 60 - clock.seconds();
+      sched.total = step + std::max<int64_t>(1, static_cast<int64_t>(left / per_step));
+    }
+    const double elapsed = clock.seconds();
+    const double pos_s = static_cast<double>((step - start_step) * task.positions_per_step()) / elapsed;
+    rec["time"] = elapsed;
+    rec["tokens_per_s"] = pos_s;
+    log.write(rec);
+    if (step % o.log_every == 0 || eval_now || step == 1) {
+      const double remaining =
+          sched.total == kUnknownTotal ? std::nan("") : elapsed / (step - start_step) * (sched.total - step);
+      std::printf("step %lld/%lld | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
+                  static_cast<long long>(step), static_cast<long long>(sched.total), loss_avg / avg_n,
+                  val_text.c_str(), lr, pos_s, format_duration(remaining).c_str());
+      std::fflush(stdout);
+      loss_avg = 0;
+      avg_n = 0;
+    }
+    result.last_loss = loss;
+    if (step % o.save_every == 0) save();
+  }
+  result.interrupted = g_interrupted;
+  if (step > start_step || !o.resume) {
+    result.final_eval = evaluate();
+    nlohmann::json rec = {{"step", step}, {"time", clock.seconds()}, {"final", true}};
+    rec.update(result.final_eval.metrics);
+    log.write(rec);
+    save();
+  } else {
+    result.final_eval = task.evaluate(model, fopt);
+  }
+  std::printf("%s at step %lld: val %s; saved %s (best: %s)\n", result.interrupted ? "interrupted" : "done",
+              static_cast<long long>(step), result.final_eval.summary.c_str(), model_path.c_str(),
+              best_path.c_str());
+  result.steps = step;
+  return result;
+}
+
+}  // namespace rwkvs

@@ -1,0 +1,87 @@
+#pragma once
+// The training loop every task shares: output folder and checkpoint policy, new model or exact
+// resume, AdamW with warm-up + cosine, gradient clipping, periodic evaluation with best-checkpoint
+// keeping, JSON-lines log, progress line with ETA, Ctrl-C handling. A task supplies the data, the
+// loss and the evaluation.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/rng.h"
+#include "src/model/model.h"
+#include "src/model/rwkv4.h"
+#include "src/train/optimizer.h"
+
+namespace rwkvs {
+
+struct TrainOptions {
+  std::string data;          // the task's data (text file, dataset folder, manifest)
+  std::string out_dir = "runs/train";
+  int64_t ctx = 256;         // T: positions per training window (tasks may ignore)
+  int64_t batch = 16;        // B: sequences per step
+  int layers = 6;
+  int embd = 256;
+  double lr = 6e-4;
+  double lr_min_ratio = 0.1;
+  int64_t warmup = 50;
+  int64_t steps = 0;         // total optimizer steps (0: use minutes)
+  double minutes = 0;        // wall-clock budget when steps == 0
+  int64_t stop_at_step = 0;  // save and stop early at this step (resume later); 0 = off
+  int threads = 0;           // 0: all cores
+  uint64_t seed = 1;
+  bool resume = false;       // continue from out_dir/model.safetensors and its optimizer state
+  bool overwrite = false;    // allow starting fresh over an existing checkpoint in out_dir
+  int64_t eval_every = 100;
+  int64_t save_every = 500;
+  int64_t log_every = 10;
+  int chunk = 64;            // WKV chunk length
+  OptimizerConfig optimizer;
+};
+
+// An evaluation: every metric goes to the log; 'primary' is printed and decides the best checkpoint.
+struct EvalResult {
+  nlohmann::json metrics;     // e.g. {"val_bpb": 1.9} or {"val_accuracy": 0.97, "val_loss": ...}
+  std::string primary;        // key of the metric that ranks checkpoints
+  bool higher_is_better = false;
+  std::string summary;        // short text for the progress line, e.g. "1.872 bpb" or "97.1% acc"
+};
+
+class TrainTask {
+ public:
+  virtual ~TrainTask() = default;
+  // The architecture of a fresh model (the loop initialises it with the official recipe).
+  virtual ModelConfig new_model_config(const TrainOptions& o) const = 0;
+  // Binds the task to the model it will train (fresh or resumed): throws when the model does not fit
+  // the task (wrong input or head kind, vocabulary, classes), then prepares what the task needs.
+  virtual void attach_model(const Model& model, const std::string& path) = 0;
+  // A fresh model after initialisation: e.g. store input-normalisation statistics.
+  virtual void prepare_new_model(Model& model) { (void)model; }
+  // One line describing model and data for the start of the run.
+  virtual std::string describe(const Model& model) const = 0;
+  // Forward, loss and backward of one training batch drawn with rng; grads (zeroed by the caller)
+  // receive the gradient. Returns the loss.
+  virtual double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) = 0;
+  // Positions processed per step (for tokens/s).
+  virtual int64_t positions_per_step() const = 0;
+  // Evaluation on held-out data.
+  virtual EvalResult evaluate(const Model& model, const ForwardOptions& fopt) = 0;
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double last_loss = 0;
+  EvalResult final_eval;      // evaluation of the final model
+  bool interrupted = false;   // stopped by Ctrl-C (checkpoint saved)
+  std::string model_path;     // out_dir/model.safetensors (final)
+  std::string best_path;      // out_dir/model_best.safetensors (best evaluation so far)
+};
+
+// Runs training; errors name the bad option or file. Progress to stdout, log to
+// out_dir/train_log.jsonl, checkpoints to out_dir/model.safetensors (+ .opt) and model_best.safetensors.
+TrainResult run_training(TrainTask& task, const TrainOptions& options);
+
+// Validates the options every task shares (UsageError naming the flag).
+void validate_train_options(const TrainOptions& o);
+
+}  // namespace rwkvs
