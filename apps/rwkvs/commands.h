@@ -11,9 +11,11 @@ void add_train_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_logits_command(CLI::App& app);
 void add_grads_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 void add_bench_command(CLI::App& app);
 void add_features_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 // bench sub-subcommands
 void add_bench_wkv(CLI::App& bench);

@@ -14,8 +14,10 @@ int main(int argc, char** argv) {
   rwkvs::app::add_generate_command(app);
   rwkvs::app::add_logits_command(app);
   rwkvs::app::add_grads_command(app);
+  rwkvs::app::add_eval_command(app);
   rwkvs::app::add_bench_command(app);
   rwkvs::app::add_features_command(app);
+  rwkvs::app::add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
