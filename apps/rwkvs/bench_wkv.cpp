@@ -1,10 +1,13 @@
 // rwkvs bench wkv: the chunked WKV-4 kernel, forward and forward+backward, after checking it
-// against the sequential reference on a prefix of the same inputs.
+// against the sequential reference on a prefix of the same inputs. --device cuda runs the GPU
+// twin instead (bench_wkv_cuda.cpp).
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <vector>
 
 #include "apps/rwkvs/bench_util.h"
+#include "apps/rwkvs/bench_wkv.h"
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
 #include "base/rng.h"
@@ -13,16 +16,33 @@
 #include "src/core/threads.h"
 
 namespace rwkvs::app {
-namespace {
 
-struct WkvBenchArgs {
-  int64_t B = 1, T = 65536, C = 256;
-  int chunk = 64;
-  int threads = 0;
-  int repeat = 3;
-  bool json = false;
-  bool baseline = true;
-};
+const char* schedule_name(kernels::Wkv4Schedule s) {
+  switch (s) {
+    case kernels::Wkv4Schedule::through_time: return "through_time";
+    case kernels::Wkv4Schedule::chunk_parallel: return "chunk_parallel";
+    case kernels::Wkv4Schedule::automatic: break;
+  }
+  return "auto";
+}
+
+void fill_wkv_bench_inputs(const WkvBenchArgs& a, float* w, float* u, float* k, float* v, float* gy) {
+  Rng rng(1);
+  for (int64_t c = 0; c < a.C; ++c) {
+    w[c] = static_cast<float>(rng.uniform() * 8 - 5);
+    u[c] = static_cast<float>(rng.normal() * 0.5);
+  }
+  const size_t n = static_cast<size_t>(a.B * a.T * a.C);
+#pragma omp parallel for
+  for (size_t i = 0; i < n; ++i) {  // cheap hash-based values: generating 10^9 normals serially is slow
+    const uint32_t h = static_cast<uint32_t>(i * 2654435761u);
+    k[i] = static_cast<float>((h >> 8) % 4000) / 1000.0f - 2.0f;
+    v[i] = static_cast<float>((h >> 4) % 2000) / 1000.0f - 1.0f;
+    gy[i] = static_cast<float>((h >> 12) % 2000) / 1000.0f - 1.0f;
+  }
+}
+
+namespace {
 
 // Max |fast - reference| over the first 'Tc' steps of every sequence (forward and backward).
 double check_against_reference(const WkvBenchArgs& a, const float* w, const float* u, const float* k,
@@ -39,7 +59,7 @@ double check_against_reference(const WkvBenchArgs& a, const float* w, const floa
   kernels::wkv4_reference_forward<float>(y1.data(), {}, w, u, kc.data(), vc.data(), {}, B, Tc, C);
   kernels::wkv4_reference_backward<float>(gk1.data(), gv1.data(), gw1.data(), gu1.data(), gc.data(), w, u,
                                           kc.data(), vc.data(), B, Tc, C);
-  const kernels::Wkv4Options opt{a.chunk, kernels::Wkv4Schedule::automatic};
+  const kernels::Wkv4Options opt{a.chunk, a.schedule};
   kernels::wkv4_forward<float>(y2.data(), nullptr, {}, w, u, kc.data(), vc.data(), {}, B, Tc, C, opt);
   kernels::wkv4_backward<float>(gk2.data(), gv2.data(), gw2.data(), gu2.data(), {}, gc.data(), {}, w, u, kc.data(),
                                 vc.data(), y2.data(), nullptr, {}, B, Tc, C, opt);
@@ -61,25 +81,18 @@ void run_bench_wkv(const WkvBenchArgs& a) {
   if (a.B < 1 || a.T < 1 || a.C < 1) fail_usage("--B, --T and --C must be positive");
   if (a.chunk < 1) fail_usage("--chunk must be >= 1");
   set_num_threads(a.threads);
+  if (a.device == "cuda") {
+    run_bench_wkv_cuda(a);
+    return;
+  }
   const size_t n = static_cast<size_t>(a.B * a.T * a.C);
   AlignedBuffer<float> w(a.C), u(a.C), k(n), v(n), y(n), gy(n), gk(n), gv(n), gw(a.C), gu(a.C);
   AlignedBuffer<float> boundary(kernels::wkv4_boundary_size(a.B, a.T, a.C, a.chunk));
-  Rng rng(1);
-  for (int64_t c = 0; c < a.C; ++c) {
-    w[c] = static_cast<float>(rng.uniform() * 8 - 5);
-    u[c] = static_cast<float>(rng.normal() * 0.5);
-  }
-#pragma omp parallel for
-  for (size_t i = 0; i < n; ++i) {  // cheap hash-based values: generating 10^9 normals serially is slow
-    const uint32_t h = static_cast<uint32_t>(i * 2654435761u);
-    k[i] = static_cast<float>((h >> 8) % 4000) / 1000.0f - 2.0f;
-    v[i] = static_cast<float>((h >> 4) % 2000) / 1000.0f - 1.0f;
-    gy[i] = static_cast<float>((h >> 12) % 2000) / 1000.0f - 1.0f;
-  }
+  fill_wkv_bench_inputs(a, w.data(), u.data(), k.data(), v.data(), gy.data());
   const double max_diff = check_against_reference(a, w.data(), u.data(), k.data(), v.data(), gy.data());
   if (!(max_diff < 1e-3)) fail("bench wkv: kernel disagrees with the reference (max diff ", max_diff, ")");
 
-  const kernels::Wkv4Options opt{a.chunk, kernels::Wkv4Schedule::automatic};
+  const kernels::Wkv4Options opt{a.chunk, a.schedule};
   auto forward = [&] {
     kernels::wkv4_forward<float>(y.data(), boundary.data(), {}, w.data(), u.data(), k.data(), v.data(), {}, a.B,
                                  a.T, a.C, opt);
@@ -138,6 +151,16 @@ void add_bench_wkv(CLI::App& bench) {
   cmd->add_option("--repeat", a->repeat, "timed repetitions (best is reported)")->capture_default_str();
   cmd->add_flag("--json", a->json, "print one JSON object");
   cmd->add_flag("!--no-baseline", a->baseline, "skip timing the sequential reference");
+  cmd->add_option("--device", a->device, "cpu, or cuda for the GPU kernels")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  const std::map<std::string, kernels::Wkv4Schedule> schedules = {
+      {"auto", kernels::Wkv4Schedule::automatic},
+      {"through_time", kernels::Wkv4Schedule::through_time},
+      {"chunk_parallel", kernels::Wkv4Schedule::chunk_parallel}};
+  cmd->add_option("--schedule", a->schedule, "WKV schedule: auto, through_time or chunk_parallel")
+      ->transform(CLI::CheckedTransformer(schedules, CLI::ignore_case))
+      ->default_str("auto");
   cmd->callback([a] { run_bench_wkv(*a); });
 }
 

@@ -1,0 +1,30 @@
+#pragma once
+// rwkvs bench wkv: what the CPU run (bench_wkv.cpp) and the GPU run (bench_wkv_cuda.cpp) share.
+#include <cstdint>
+#include <string>
+
+#include "kernels/wkv4.h"
+
+namespace rwkvs::app {
+
+struct WkvBenchArgs {
+  int64_t B = 1, T = 65536, C = 256;
+  int chunk = 64;
+  int threads = 0;
+  int repeat = 3;
+  bool json = false;
+  bool baseline = true;
+  std::string device = "cpu";  // cpu | cuda
+  kernels::Wkv4Schedule schedule = kernels::Wkv4Schedule::automatic;
+};
+
+// The benchmark's inputs, identical on every device: w, u (C); k, v, gy (n = B*T*C).
+void fill_wkv_bench_inputs(const WkvBenchArgs& a, float* w, float* u, float* k, float* v, float* gy);
+
+// The GPU run of 'rwkvs bench wkv --device cuda' (a clear error when CUDA is absent).
+void run_bench_wkv_cuda(const WkvBenchArgs& a);
+
+// "auto", "through_time", "chunk_parallel".
+const char* schedule_name(kernels::Wkv4Schedule s);
+
+}  // namespace rwkvs::app
