@@ -11,9 +11,16 @@ pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 
 # OpenBLAS: prefer the OpenMP build so BLAS and our kernels share one libgomp thread pool
 # (the pthread build keeps its own spinning pool, which fights ours on a 2-core machine).
-set(_arch_lib "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}")
-find_library(RWKVS_OPENBLAS_OMP_LIB NAMES openblas PATHS "${_arch_lib}/openblas-openmp" NO_DEFAULT_PATH)
-find_path(RWKVS_OPENBLAS_OMP_INC cblas.h PATHS "/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp" NO_DEFAULT_PATH)
+# Debian keeps it in its own folders; they are searched under each CMAKE_PREFIX_PATH entry first (an
+# unpacked offline .deb prefix: tests/gpu/device_check.sh), then under /usr.
+set(_openblas_lib_dirs "")
+set(_openblas_inc_dirs "")
+foreach(_prefix IN LISTS CMAKE_PREFIX_PATH ITEMS /usr)
+  list(APPEND _openblas_lib_dirs "${_prefix}/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp")
+  list(APPEND _openblas_inc_dirs "${_prefix}/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp")
+endforeach()
+find_library(RWKVS_OPENBLAS_OMP_LIB NAMES openblas PATHS ${_openblas_lib_dirs} NO_DEFAULT_PATH)
+find_path(RWKVS_OPENBLAS_OMP_INC cblas.h PATHS ${_openblas_inc_dirs} NO_DEFAULT_PATH)
 add_library(rwkvs_blas INTERFACE)
 if(RWKVS_OPENBLAS_OMP_LIB AND RWKVS_OPENBLAS_OMP_INC)
   target_link_libraries(rwkvs_blas INTERFACE "${RWKVS_OPENBLAS_OMP_LIB}")

@@ -144,9 +144,11 @@ void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, floa
   seed_adjoint_kernel<<<grid_for(B * C), kThreads, 0, s>>>(seed.get(), a, gstate_out);
   check_launch(op);
 
-  int64_t rows = B;  // rows of per-row d/dw', d/du sums: one per sequence, or per (sequence, chunk)
-  Scratch<float> part(ctx, static_cast<size_t>(B * nchunks * 2 * C), op);
-  if (schedule == Wkv4Schedule::through_time) {
+  // per-row d/dw', d/du sums, (rows, 2, C): one row per sequence, or per (sequence, chunk)
+  const bool through_time = schedule == Wkv4Schedule::through_time;
+  const int64_t rows = through_time ? B : B * nchunks;
+  Scratch<float> part(ctx, static_cast<size_t>(rows * 2 * C), op);
+  if (through_time) {
     backward_through_time_kernel<<<grid_for(B * C), kThreads, 0, s>>>(part.get(), gstate_in, a, seed.get(), state_in);
     check_launch(op);
   } else {
@@ -157,7 +159,6 @@ void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, floa
     chunk_gradients_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(part.get(), gstate_in, adjoints.get(), a,
                                                                           state_in);
     check_launch(op);
-    rows = B * nchunks;
   }
   // batch (and chunk) reduction; the chain rule through w' = -exp(w) scales d/dw' by w'
   accumulate_column_sums(ctx, gw, wd.get(), PartTerm{part.get(), C, 0}, rows, C, op);
