@@ -192,3 +192,89 @@ TEST_CASE("misuse is an error, not a crash") {
   c.accept_waveform(16000, x.data(), 150);
   CHECK_THROWS_WITH_AS(c.input_finished(), doctest::Contains("too short for reflect padding"), Error);
 }
+
+TEST_CASE("snapshot and restore at any point continue bit for bit, also into a fresh object") {
+  const std::vector<float> x = speech();
+  Rng rng(21);
+  for (const Case& k : cases()) {
+    INFO(k.name);
+    const FeatureMatrix offline = compute_features(*k.computer, x.data(), static_cast<int64_t>(x.size()));
+    for (int trial = 0; trial < 3; ++trial) {
+      // Stream up to a random cut in random chunks, pop some frames, snapshot, then continue in a
+      // fresh object restored from the snapshot; the frames must be exactly the offline ones.
+      const size_t cut = static_cast<size_t>(rng.below(x.size()));
+      OnlineFeatures a(k.computer);
+      FeatureMatrix m;
+      m.cols = a.dim();
+      auto drain = [&](OnlineFeatures& s, int64_t keep) {
+        const int64_t n = std::max<int64_t>(0, s.frames_ready() - s.frames_popped() - keep);
+        for (int64_t i = s.frames_popped(); i < s.frames_popped() + n; ++i)
+          m.data.insert(m.data.end(), s.get_frame(i), s.get_frame(i) + m.cols);
+        s.pop(n);
+      };
+      size_t pos = 0;
+      while (pos < cut) {
+        const size_t n = std::min(cut - pos, static_cast<size_t>(rng.below(3000)));
+        a.accept_waveform(k.computer->sample_rate(), x.data() + pos, n);
+        pos += n;
+        drain(a, 2);  // leave two unpopped frames in the snapshot
+      }
+      const OnlineFeaturesSnapshot snap = a.snapshot();
+      OnlineFeatures b(k.computer);
+      b.restore(snap);
+      CHECK(b.frames_ready() == a.frames_ready());
+      CHECK(b.frames_popped() == a.frames_popped());
+      CHECK(b.samples_received() == a.samples_received());
+      while (pos < x.size()) {
+        const size_t n = std::min(x.size() - pos, static_cast<size_t>(rng.below(3000)));
+        b.accept_waveform(k.computer->sample_rate(), x.data() + pos, n);
+        pos += n;
+        drain(b, 0);
+      }
+      b.input_finished();
+      drain(b, 0);
+      REQUIRE(m.data.size() == offline.data.size());
+      CHECK(std::memcmp(m.data.data(), offline.data.data(), m.data.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("restore refuses an inconsistent snapshot and keeps the object unchanged") {
+  FbankOptions f;
+  auto fb = std::make_shared<Fbank>(f);
+  const std::vector<float> x = speech();
+  OnlineFeatures a(fb);
+  a.accept_waveform(16000, x.data(), 5000);
+  const OnlineFeaturesSnapshot good = a.snapshot();
+  REQUIRE(good.frames_ready == 1 + (5000 - 400) / 160);
+  OnlineFeatures b(fb);
+  auto refused = [&](OnlineFeaturesSnapshot s, const char* why) {
+    CHECK_THROWS_WITH_AS(b.restore(s), doctest::Contains(why), Error);
+    CHECK(b.frames_ready() == 0);
+    CHECK(b.samples_received() == 0);
+  };
+  OnlineFeaturesSnapshot s = good;
+  s.samples.pop_back();
+  refused(s, "samples buffered");
+  s = good;
+  s.frames.push_back(0.0f);
+  refused(s, "frame values");
+  s = good;
+  s.frames_ready += 1;  // one more frame than the samples make
+  s.frames.insert(s.frames.end(), static_cast<size_t>(a.dim()), 0.0f);
+  refused(s, "frames ready");
+  s = good;
+  s.samples_received += 160;  // more samples counted than the frames computed from them
+  s.samples.insert(s.samples.end(), 160, 0.0f);
+  refused(s, "frames ready");
+  s = good;
+  s.first_frame = s.frames_ready + 1;
+  refused(s, "first frame");
+  s = good;  // dropping samples the next frame still reads
+  REQUIRE(s.samples.size() > 100);
+  s.samples_start += 100;
+  s.samples.erase(s.samples.begin(), s.samples.begin() + 100);
+  refused(s, "were dropped");
+  CHECK_NOTHROW(b.restore(good));
+  CHECK(b.frames_ready() == good.frames_ready);
+}

@@ -79,4 +79,51 @@ void OnlineFeatures::pop(int64_t n) {
   }
 }
 
+OnlineFeaturesSnapshot OnlineFeatures::snapshot() const {
+  OnlineFeaturesSnapshot s;
+  s.samples = samples_;
+  s.samples_start = samples_start_;
+  s.samples_received = samples_received_;
+  const int64_t dim = computer_->dim();
+  s.frames.assign(frames_.begin() + (first_frame_ - frames_start_) * dim, frames_.end());
+  s.first_frame = first_frame_;
+  s.frames_ready = frames_ready_;
+  s.finished = finished_;
+  return s;
+}
+
+void OnlineFeatures::restore(const OnlineFeaturesSnapshot& s) {
+  const FrameGeometry& g = computer_->geometry();
+  const int64_t dim = computer_->dim();
+  auto bad = [](const auto&... why) { fail("OnlineFeatures::restore: inconsistent snapshot: ", why...); };
+  if (s.samples_start < 0 || s.samples_start > s.samples_received)
+    bad("samples start at ", s.samples_start, " of ", s.samples_received, " received");
+  if (static_cast<int64_t>(s.samples.size()) != s.samples_received - s.samples_start)
+    bad(s.samples.size(), " samples buffered, expected ", s.samples_received - s.samples_start);
+  if (s.first_frame < 0 || s.first_frame > s.frames_ready)
+    bad("first frame ", s.first_frame, " of ", s.frames_ready, " ready");
+  if (static_cast<int64_t>(s.frames.size()) != (s.frames_ready - s.first_frame) * dim)
+    bad(s.frames.size(), " frame values, expected ", (s.frames_ready - s.first_frame) * dim, " (",
+        s.frames_ready - s.first_frame, " frames of ", dim, ")");
+  // The frame count is a function of the samples received; the samples kept must reach back as
+  // far as the next frame (and its reflections) can read.
+  const int64_t expected_frames =
+      s.finished ? g.num_frames(s.samples_received) : g.frames_final_before_end(s.samples_received);
+  if (s.frames_ready != expected_frames)
+    bad(s.frames_ready, " frames ready after ", s.samples_received, " samples, expected ", expected_frames);
+  const int64_t keep_from = std::min(std::max<int64_t>(0, g.start(s.frames_ready) - g.length), s.samples_received);
+  if (!s.finished && s.samples_start > keep_from)
+    bad("samples before ", s.samples_start, " were dropped but frame ", s.frames_ready, " needs them from ",
+        keep_from);
+  if (s.finished && !s.samples.empty()) bad("a finished stream keeps no samples");
+  samples_ = s.samples;
+  samples_start_ = s.samples_start;
+  samples_received_ = s.samples_received;
+  frames_ = s.frames;
+  frames_start_ = s.first_frame;
+  first_frame_ = s.first_frame;
+  frames_ready_ = s.frames_ready;
+  finished_ = s.finished;
+}
+
 }  // namespace rwkvs

@@ -13,6 +13,8 @@
 // windows reach past the end (snip_edges=false, center=true) appear at input_finished().
 // Memory: the unconsumed samples (about two windows plus one chunk) and the frames not yet popped.
 // One object per stream; the computer may be shared by many streams and threads.
+// snapshot()/restore() export and re-import everything that determines future frames (buffered
+// samples, counters, unpopped frames), so a stream can be saved and continued bit for bit.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -20,6 +22,18 @@
 #include "frontends/audio/feature_computer.h"
 
 namespace rwkvs {
+
+// Everything an OnlineFeatures carries from one call to the next (FrameScratch is only scratch).
+// Plain data so the caller chooses the file format; frames already popped are not included.
+struct OnlineFeaturesSnapshot {
+  std::vector<float> samples;    // [samples_received - samples_start] unconsumed samples
+  int64_t samples_start = 0;     // global index of samples[0]
+  int64_t samples_received = 0;  // samples accepted so far
+  std::vector<float> frames;     // [frames_ready - first_frame, dim] computed, unpopped frames
+  int64_t first_frame = 0;       // global index of frames[0] (frames popped so far)
+  int64_t frames_ready = 0;      // frames computed so far
+  bool finished = false;         // input_finished() was called
+};
 
 class OnlineFeatures {
  public:
@@ -45,6 +59,13 @@ class OnlineFeatures {
   int64_t samples_received() const { return samples_received_; }
   size_t buffered_samples() const { return samples_.size(); }
   size_t stored_frames() const { return static_cast<size_t>(frames_ready_ - first_frame_); }
+
+  // The stream's state; restore() of it into an object with the same computer settings continues
+  // exactly as this one would. restore() checks the snapshot is consistent with this computer
+  // (sizes, counters, enough samples kept for the next frames) and throws Error otherwise,
+  // leaving this object unchanged.
+  OnlineFeaturesSnapshot snapshot() const;
+  void restore(const OnlineFeaturesSnapshot& s);
 
  private:
   void compute_frames(int64_t target);
