@@ -105,6 +105,40 @@ TEST_CASE("broken files give one error naming the file") {
   CHECK(read_audio_file(dir + "/pipe.wav").samples.size() == 1000);
 }
 
+TEST_CASE("AudioFileReader: the same samples piece by piece, the same errors") {
+  const std::string dir = test::temp_dir("audio_file_reader");
+  const std::vector<float> left = ramp(5000, 0.5f), right = ramp(5000, -0.3f);
+  std::vector<float> inter;
+  for (size_t i = 0; i < left.size(); ++i) inter.insert(inter.end(), {left[i], right[i]});
+  test::write_wav(dir + "/s.wav", WavSpec{2, 22050, 16, false, -1}, inter);
+  const Audio whole = read_audio_file(dir + "/s.wav");
+  AudioFileReader r(dir + "/s.wav");
+  CHECK(r.info().sample_rate == 22050);
+  CHECK(r.info().channels == 2);
+  std::vector<float> got;
+  for (size_t piece : {size_t{1}, size_t{0}, size_t{333}, size_t{4096}, size_t{100000}}) r.read(piece, &got);
+  CHECK(r.read(10, &got) == 0);
+  CHECK(got == whole.samples);
+  CHECK(r.frames_read() == 5000);
+
+  auto read_all = [](const std::string& path) {
+    AudioFileReader reader(path);
+    std::vector<float> out;
+    while (reader.read(700, &out) > 0) {
+    }
+  };
+  std::vector<uint8_t> b = test::wav_bytes(WavSpec{}, left);
+  b.resize(b.size() - 500);
+  test::write_bytes(dir + "/cut.wav", b);
+  CHECK_THROWS_WITH_AS(read_all(dir + "/cut.wav"), doctest::Contains((dir + "/cut.wav: truncated").c_str()), Error);
+  test::write_text(dir + "/text.wav", "not audio\n");
+  CHECK_THROWS_WITH_AS(read_all(dir + "/text.wav"), doctest::Contains("cannot decode audio"), Error);
+  std::vector<float> nan = left;
+  nan[4321] = std::numeric_limits<float>::quiet_NaN();
+  test::write_wav(dir + "/nan.wav", WavSpec{1, 16000, 32, true, -1}, nan);
+  CHECK_THROWS_WITH_AS(read_all(dir + "/nan.wav"), doctest::Contains("sample 4321 is nan"), Error);
+}
+
 TEST_CASE("raw PCM: s16le and f32le, mixed to mono, from memory and from a file in pieces") {
   const std::vector<uint8_t> s16 = {0x00, 0x40, 0x00, 0xc0, 0xff, 0x7f, 0x00, 0x80};  // 0.5 -0.5 | max min
   RawPcmSpec spec{PcmFormat::s16le, 8000, 2};

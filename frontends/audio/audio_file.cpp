@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -108,6 +109,40 @@ Audio read_audio_file(const std::string& path) {
     fail(path, ": truncated or corrupt: the header declares ", frames, " samples per channel but only ", done,
          " could be decoded (", sf_strerror(f.get()), ")");
   return audio;
+}
+
+struct AudioFileReader::Impl {
+  explicit Impl(const std::string& p) : path(p), file(p) {
+    info = AudioFileInfo{static_cast<double>(file.info().samplerate), file.info().channels,
+                         static_cast<int64_t>(file.info().frames), format_name(file.info().format)};
+  }
+  std::string path;
+  SoundFile file;
+  AudioFileInfo info;
+  std::vector<float> block;  // [frames, channels] interleaved
+};
+
+AudioFileReader::AudioFileReader(const std::string& path) : impl_(std::make_unique<Impl>(path)) {}
+AudioFileReader::~AudioFileReader() = default;
+
+const AudioFileInfo& AudioFileReader::info() const { return impl_->info; }
+
+size_t AudioFileReader::read(size_t max_frames, std::vector<float>* out) {
+  const int64_t left = impl_->info.frames - frames_read_;
+  const int64_t want = std::min<int64_t>(static_cast<int64_t>(max_frames), left);
+  if (want <= 0) return 0;
+  const int channels = impl_->info.channels;
+  impl_->block.resize(static_cast<size_t>(want * channels));
+  const sf_count_t got = sf_readf_float(impl_->file.get(), impl_->block.data(), want);
+  if (got <= 0)
+    fail(impl_->path, ": truncated or corrupt: the header declares ", impl_->info.frames,
+         " samples per channel but only ", frames_read_, " could be decoded (", sf_strerror(impl_->file.get()), ")");
+  const size_t old = out->size();
+  out->resize(old + static_cast<size_t>(got));
+  mix_to_mono(impl_->block.data(), static_cast<size_t>(got), channels, out->data() + old);
+  require_finite(out->data() + old, static_cast<size_t>(got), impl_->path, static_cast<size_t>(frames_read_));
+  frames_read_ += got;
+  return static_cast<size_t>(got);
 }
 
 }  // namespace rwkvs
