@@ -1,13 +1,14 @@
 // rwkvs bench wkv: the chunked WKV-4 kernel, forward and forward+backward, after checking it
 // against the sequential reference on a prefix of the same inputs. --device cuda runs the GPU
 // twin instead (bench_wkv_cuda.cpp).
+#include "apps/rwkvs/bench_wkv.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <vector>
 
 #include "apps/rwkvs/bench_util.h"
-#include "apps/rwkvs/bench_wkv.h"
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
 #include "base/rng.h"
@@ -19,9 +20,12 @@ namespace rwkvs::app {
 
 const char* schedule_name(kernels::Wkv4Schedule s) {
   switch (s) {
-    case kernels::Wkv4Schedule::through_time: return "through_time";
-    case kernels::Wkv4Schedule::chunk_parallel: return "chunk_parallel";
-    case kernels::Wkv4Schedule::automatic: break;
+    case kernels::Wkv4Schedule::through_time:
+      return "through_time";
+    case kernels::Wkv4Schedule::chunk_parallel:
+      return "chunk_parallel";
+    case kernels::Wkv4Schedule::automatic:
+      break;
   }
   return "auto";
 }
@@ -61,8 +65,8 @@ double check_against_reference(const WkvBenchArgs& a, const float* w, const floa
                                           kc.data(), vc.data(), B, Tc, C);
   const kernels::Wkv4Options opt{a.chunk, a.schedule};
   kernels::wkv4_forward<float>(y2.data(), nullptr, {}, w, u, kc.data(), vc.data(), {}, B, Tc, C, opt);
-  kernels::wkv4_backward<float>(gk2.data(), gv2.data(), gw2.data(), gu2.data(), {}, gc.data(), {}, w, u, kc.data(),
-                                vc.data(), y2.data(), nullptr, {}, B, Tc, C, opt);
+  kernels::wkv4_backward<float>(gk2.data(), gv2.data(), gw2.data(), gu2.data(), {}, gc.data(), {}, w, u,
+                                kc.data(), vc.data(), y2.data(), nullptr, {}, B, Tc, C, opt);
   double worst = 0;
   auto upd = [&](const std::vector<float>& x, const std::vector<float>& y, double scale) {
     for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(double(x[i]) - y[i]) / scale);
@@ -94,12 +98,13 @@ void run_bench_wkv(const WkvBenchArgs& a) {
 
   const kernels::Wkv4Options opt{a.chunk, a.schedule};
   auto forward = [&] {
-    kernels::wkv4_forward<float>(y.data(), boundary.data(), {}, w.data(), u.data(), k.data(), v.data(), {}, a.B,
-                                 a.T, a.C, opt);
+    kernels::wkv4_forward<float>(y.data(), boundary.data(), {}, w.data(), u.data(), k.data(), v.data(), {},
+                                 a.B, a.T, a.C, opt);
   };
   auto backward = [&] {
     kernels::wkv4_backward<float>(gk.data(), gv.data(), gw.data(), gu.data(), {}, gy.data(), {}, w.data(),
-                                  u.data(), k.data(), v.data(), y.data(), boundary.data(), {}, a.B, a.T, a.C, opt);
+                                  u.data(), k.data(), v.data(), y.data(), boundary.data(), {}, a.B, a.T, a.C,
+                                  opt);
   };
   const double t_fwd = best_time(a.repeat, forward);
   const double t_bwd = best_time(a.repeat, backward);
@@ -127,8 +132,8 @@ void run_bench_wkv(const WkvBenchArgs& a) {
   if (a.baseline && tc <= 64.0 * 1024 * 1024) {
     // The official design: one sequential pass per channel, two-pass backward with T-sized arrays.
     const double t_ref = best_time(1, [&] {
-      kernels::wkv4_reference_forward<float>(y.data(), {}, w.data(), u.data(), k.data(), v.data(), {}, a.B, a.T,
-                                             a.C);
+      kernels::wkv4_reference_forward<float>(y.data(), {}, w.data(), u.data(), k.data(), v.data(), {}, a.B,
+                                             a.T, a.C);
       kernels::wkv4_reference_backward<float>(gk.data(), gv.data(), gw.data(), gu.data(), gy.data(), w.data(),
                                               u.data(), k.data(), v.data(), a.B, a.T, a.C);
     });

@@ -64,7 +64,8 @@ double max_diff(const Prefix& p, const std::vector<float>& y, const std::vector<
   double worst = 0;
   auto upd = [&](const std::vector<float>& got, const std::vector<float>& want, double scale) {
     for (size_t i = 0; i < want.size(); ++i)
-      worst = std::max(worst, std::fabs(double(got[i]) - want[i]) / scale);  // NaN: caught by the caller's !(x < tol)
+      worst = std::max(
+          worst, std::fabs(double(got[i]) - want[i]) / scale);  // NaN: caught by the caller's !(x < tol)
     for (float g : got)
       if (!std::isfinite(g)) worst = INFINITY;
   };
@@ -84,7 +85,19 @@ struct DeviceProblem {
   DeviceBuffer<float> w, u, k, v, gy, y, gk, gv, gw, gu, boundary;
   DeviceProblem(const kc::CudaContext& ctx, int64_t B_, int64_t T_, int64_t C_, int chunk, const float* hw,
                 const float* hu, const float* hk, const float* hv, const float* hgy)
-      : B(B_), T(T_), C(C_), w(C), u(C), k(n()), v(n()), gy(n()), y(n()), gk(n()), gv(n()), gw(C), gu(C),
+      : B(B_),
+        T(T_),
+        C(C_),
+        w(C),
+        u(C),
+        k(n()),
+        v(n()),
+        gy(n()),
+        y(n()),
+        gk(n()),
+        gv(n()),
+        gw(C),
+        gu(C),
         boundary(kernels::wkv4_boundary_size(B, T, C, chunk)) {
     w.upload(ctx, hw, C);
     u.upload(ctx, hu, C);
@@ -96,12 +109,13 @@ struct DeviceProblem {
 };
 
 void chunked_forward(const kc::CudaContext& ctx, DeviceProblem& d, const kernels::Wkv4Options& opt) {
-  kc::wkv4_forward(ctx, d.y.data(), d.boundary.data(), {}, d.w.data(), d.u.data(), d.k.data(), d.v.data(), {}, d.B,
-                   d.T, d.C, opt);
+  kc::wkv4_forward(ctx, d.y.data(), d.boundary.data(), {}, d.w.data(), d.u.data(), d.k.data(), d.v.data(), {},
+                   d.B, d.T, d.C, opt);
 }
 void chunked_backward(const kc::CudaContext& ctx, DeviceProblem& d, const kernels::Wkv4Options& opt) {
   kc::wkv4_backward(ctx, d.gk.data(), d.gv.data(), d.gw.data(), d.gu.data(), {}, d.gy.data(), {}, d.w.data(),
-                    d.u.data(), d.k.data(), d.v.data(), d.y.data(), d.boundary.data(), {}, d.B, d.T, d.C, opt);
+                    d.u.data(), d.k.data(), d.v.data(), d.y.data(), d.boundary.data(), {}, d.B, d.T, d.C,
+                    opt);
 }
 void sequential_forward(const kc::CudaContext& ctx, DeviceProblem& d) {
   kc::wkv4_sequential_forward(ctx, d.y.data(), d.w.data(), d.u.data(), d.k.data(), d.v.data(), d.B, d.T, d.C);
@@ -109,8 +123,8 @@ void sequential_forward(const kc::CudaContext& ctx, DeviceProblem& d) {
 void sequential_backward(const kc::CudaContext& ctx, DeviceProblem& d, DeviceBuffer<float>& q,
                          DeviceBuffer<float>& r) {
   kc::wkv4_sequential_backward(ctx, d.gk.data(), d.gv.data(), d.gw.data(), d.gu.data(), q.data(), r.data(),
-                               d.gy.data(), d.w.data(), d.u.data(), d.k.data(), d.v.data(), d.y.data(), d.B, d.T,
-                               d.C);
+                               d.gy.data(), d.w.data(), d.u.data(), d.k.data(), d.v.data(), d.y.data(), d.B,
+                               d.T, d.C);
 }
 
 // Best time in seconds of 'repeat' runs of f (after a warm-up run unless told otherwise), each
@@ -147,9 +161,10 @@ void run_bench_wkv_cuda(const WkvBenchArgs& a) {
   DeviceProblem pd(ctx, a.B, p.Tc, a.C, a.chunk, w.data(), u.data(), p.k.data(), p.v.data(), p.gy.data());
   chunked_forward(ctx, pd, opt);
   chunked_backward(ctx, pd, opt);
-  const double diff = max_diff(p, pd.y.to_host(ctx), pd.gk.to_host(ctx), pd.gv.to_host(ctx), pd.gw.to_host(ctx),
-                               pd.gu.to_host(ctx));
-  if (!(diff < 1e-3)) fail("bench wkv --device cuda: the CUDA kernel disagrees with the CPU kernel (max diff ", diff, ")");
+  const double diff = max_diff(p, pd.y.to_host(ctx), pd.gk.to_host(ctx), pd.gv.to_host(ctx),
+                               pd.gw.to_host(ctx), pd.gu.to_host(ctx));
+  if (!(diff < 1e-3))
+    fail("bench wkv --device cuda: the CUDA kernel disagrees with the CPU kernel (max diff ", diff, ")");
   double seq_diff = 0;
   if (a.baseline) {
     DeviceBuffer<float> q(pd.n()), r(pd.n());
@@ -159,7 +174,8 @@ void run_bench_wkv_cuda(const WkvBenchArgs& a) {
     seq_diff = max_diff(p, pd.y.to_host(ctx), pd.gk.to_host(ctx), pd.gv.to_host(ctx), pd.gw.to_host(ctx),
                         pd.gu.to_host(ctx));
     if (!(seq_diff < 1e-3))
-      fail("bench wkv --device cuda: the sequential kernel disagrees with the CPU kernel (max diff ", seq_diff, ")");
+      fail("bench wkv --device cuda: the sequential kernel disagrees with the CPU kernel (max diff ",
+           seq_diff, ")");
   }
 
   DeviceProblem d(ctx, a.B, a.T, a.C, a.chunk, w.data(), u.data(), k.data(), v.data(), gy.data());
@@ -199,8 +215,10 @@ void run_bench_wkv_cuda(const WkvBenchArgs& a) {
     // The official design in the same run: one thread per (b, c) through the whole sequence.
     DeviceBuffer<float> q(n), rr(n);
     // one run each: long at large T, and its code is already loaded by the prefix check
-    const double s_fwd = best_gpu_time(ctx, 1, [&] { sequential_forward(ctx, d); }, false);
-    const double s_bwd = best_gpu_time(ctx, 1, [&] { sequential_backward(ctx, d, q, rr); }, false);
+    const double s_fwd = best_gpu_time(
+        ctx, 1, [&] { sequential_forward(ctx, d); }, false);
+    const double s_bwd = best_gpu_time(
+        ctx, 1, [&] { sequential_backward(ctx, d, q, rr); }, false);
     r["sequential_fwd_s"] = s_fwd;
     r["sequential_fwd_bwd_s"] = s_fwd + s_bwd;
     r["sequential_max_diff_vs_cpu"] = seq_diff;

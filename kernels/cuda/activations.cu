@@ -60,12 +60,12 @@ void check_n(const char* op, int64_t n) {
 
 }  // namespace
 
-#define RWKVS_ELEMENTWISE_LAUNCH(op_name, kernel, ...)                              \
-  do {                                                                             \
-    check_n(op_name, n);                                                           \
-    if (n == 0) return;                                                            \
-    kernel<<<grid_for(n), kThreads, 0, stream_of(ctx)>>>(__VA_ARGS__);             \
-    check_launch(op_name);                                                         \
+#define RWKVS_ELEMENTWISE_LAUNCH(op_name, kernel, ...)                 \
+  do {                                                                 \
+    check_n(op_name, n);                                               \
+    if (n == 0) return;                                                \
+    kernel<<<grid_for(n), kThreads, 0, stream_of(ctx)>>>(__VA_ARGS__); \
+    check_launch(op_name);                                             \
   } while (0)
 
 void sigmoid_forward(const CudaContext& ctx, float* out, const float* inp, int64_t n) {
@@ -77,14 +77,15 @@ void sigmoid_backward(const CudaContext& ctx, float* dinp, const float* dout, co
 void relu_square_forward(const CudaContext& ctx, float* out, const float* inp, int64_t n) {
   RWKVS_ELEMENTWISE_LAUNCH("cuda relu_square_forward", relu_square_forward_kernel, out, inp, n);
 }
-void relu_square_backward(const CudaContext& ctx, float* dinp, const float* dout, const float* inp, int64_t n) {
+void relu_square_backward(const CudaContext& ctx, float* dinp, const float* dout, const float* inp,
+                          int64_t n) {
   RWKVS_ELEMENTWISE_LAUNCH("cuda relu_square_backward", relu_square_backward_kernel, dinp, dout, inp, n);
 }
 void mul_forward(const CudaContext& ctx, float* out, const float* a, const float* b, int64_t n) {
   RWKVS_ELEMENTWISE_LAUNCH("cuda mul_forward", mul_forward_kernel, out, a, b, n);
 }
-void mul_backward(const CudaContext& ctx, float* da, float* db, const float* dout, const float* a, const float* b,
-                  int64_t n) {
+void mul_backward(const CudaContext& ctx, float* da, float* db, const float* dout, const float* a,
+                  const float* b, int64_t n) {
   RWKVS_ELEMENTWISE_LAUNCH("cuda mul_backward", mul_backward_kernel, da, db, dout, a, b, n);
 }
 void add_inplace(const CudaContext& ctx, float* out, const float* inp, int64_t n) {
@@ -109,8 +110,8 @@ double sum_squares(const CudaContext& ctx, const float* x, int64_t n) {
   check_cuda(cudaMemsetAsync(total.get(), 0, sizeof(double), stream_of(ctx)), op, "cudaMemsetAsync");
   sum_squares_accumulate(ctx, total.get(), x, n);
   double result = 0;
-  check_cuda(cudaMemcpyAsync(&result, total.get(), sizeof(double), cudaMemcpyDeviceToHost, stream_of(ctx)), op,
-             "device-to-host copy");
+  check_cuda(cudaMemcpyAsync(&result, total.get(), sizeof(double), cudaMemcpyDeviceToHost, stream_of(ctx)),
+             op, "device-to-host copy");
   synchronize(ctx, op);
   return result;
 }

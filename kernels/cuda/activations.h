@@ -13,12 +13,13 @@ void sigmoid_backward(const CudaContext& ctx, float* dinp, const float* dout, co
 
 // out = max(inp, 0)^2;  dinp += dout * 2 max(inp, 0).
 void relu_square_forward(const CudaContext& ctx, float* out, const float* inp, int64_t n);
-void relu_square_backward(const CudaContext& ctx, float* dinp, const float* dout, const float* inp, int64_t n);
+void relu_square_backward(const CudaContext& ctx, float* dinp, const float* dout, const float* inp,
+                          int64_t n);
 
 // out = a * b;  da += dout * b, db += dout * a (either may be null).
 void mul_forward(const CudaContext& ctx, float* out, const float* a, const float* b, int64_t n);
-void mul_backward(const CudaContext& ctx, float* da, float* db, const float* dout, const float* a, const float* b,
-                  int64_t n);
+void mul_backward(const CudaContext& ctx, float* da, float* db, const float* dout, const float* a,
+                  const float* b, int64_t n);
 
 // out += inp.
 void add_inplace(const CudaContext& ctx, float* out, const float* inp, int64_t n);

@@ -8,8 +8,8 @@ namespace rwkvs::kernels::cuda {
 namespace {
 
 // bc1, bc2: the bias corrections 1 - beta^step, computed once on the host as the CPU twin does.
-__global__ void adamw_kernel(float* params, float* m, float* v, const float* grads, int64_t n, AdamWHyper h, float bc1,
-                             float bc2) {
+__global__ void adamw_kernel(float* params, float* m, float* v, const float* grads, int64_t n, AdamWHyper h,
+                             float bc1, float bc2) {
   RWKVS_GRID_STRIDE(i, n) {
     const float g = grads[i];
     const float mi = h.beta1 * m[i] + (1.0f - h.beta1) * g;

@@ -12,9 +12,12 @@ namespace rwkvs::kernels::cuda {
 
 const char* to_string(MatmulPrecision p) {
   switch (p) {
-    case MatmulPrecision::fp32: return "fp32";
-    case MatmulPrecision::tf32: return "tf32";
-    case MatmulPrecision::bf16: return "bf16";
+    case MatmulPrecision::fp32:
+      return "fp32";
+    case MatmulPrecision::tf32:
+      return "tf32";
+    case MatmulPrecision::bf16:
+      return "bf16";
   }
   return "?";
 }
@@ -35,7 +38,8 @@ OwnedCudaContext::OwnedCudaContext(MatmulPrecision precision, int device) {
   cudaMemPool_t pool;
   check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), op, "cudaDeviceGetDefaultMemPool");
   uint64_t keep = std::numeric_limits<uint64_t>::max();
-  check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), op, "setting the pool threshold");
+  check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), op,
+             "setting the pool threshold");
   check_cuda(cudaStreamCreate(&ctx_.stream), op, "cudaStreamCreate");
   if (cublasCreate(&ctx_.cublas) != CUBLAS_STATUS_SUCCESS) {
     cudaStreamDestroy(ctx_.stream);

@@ -22,10 +22,10 @@ MatmulPrecision parse_matmul_precision(const char* name);
 
 // A borrowed view: it owns nothing, copies are cheap, and every op takes one as its first argument.
 struct CudaContext {
-  CUstream_st* stream = nullptr;     // all work of an op is queued here (null: the legacy default stream)
-  cublasContext* cublas = nullptr;   // used by the matmul ops (they bind it to 'stream' on each call)
+  CUstream_st* stream = nullptr;    // all work of an op is queued here (null: the legacy default stream)
+  cublasContext* cublas = nullptr;  // used by the matmul ops (they bind it to 'stream' on each call)
   MatmulPrecision precision = MatmulPrecision::fp32;
-  int sm_count = 0;                  // multiprocessors of the device; schedules size their grids by it
+  int sm_count = 0;  // multiprocessors of the device; schedules size their grids by it
 };
 
 // Owns a stream, a cuBLAS handle and the device choice; get() is the view the ops take.

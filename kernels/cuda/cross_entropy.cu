@@ -24,8 +24,8 @@ __device__ RowSoftmax row_softmax(const float* x, int64_t V, float* fshared, dou
   return {m, block_sum(s, dshared)};
 }
 
-__global__ void cross_entropy_forward_kernel(float* losses, const float* logits, const int32_t* targets, int64_t N,
-                                             int64_t V) {
+__global__ void cross_entropy_forward_kernel(float* losses, const float* logits, const int32_t* targets,
+                                             int64_t N, int64_t V) {
   __shared__ float fshared[32];
   __shared__ double dshared[32];
   for (int64_t n = blockIdx.x; n < N; n += gridDim.x) {
@@ -41,8 +41,8 @@ __global__ void cross_entropy_forward_kernel(float* losses, const float* logits,
 }
 
 // d may alias logits: each thread writes only the entries it has itself read, after the reductions.
-__global__ void cross_entropy_backward_kernel(float* dlogits, const float* logits, const int32_t* targets, float dloss,
-                                              int64_t N, int64_t V) {
+__global__ void cross_entropy_backward_kernel(float* dlogits, const float* logits, const int32_t* targets,
+                                              float dloss, int64_t N, int64_t V) {
   __shared__ float fshared[32];
   __shared__ double dshared[32];
   for (int64_t n = blockIdx.x; n < N; n += gridDim.x) {
@@ -71,16 +71,17 @@ void cross_entropy_forward(const CudaContext& ctx, float* losses, const float* l
                            int64_t N, int64_t V) {
   const char* op = "cuda cross_entropy_forward";
   require_positive(op, "N, V", N, V);
-  cross_entropy_forward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(losses, logits, targets, N, V);
+  cross_entropy_forward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(losses, logits, targets, N,
+                                                                                  V);
   check_launch(op);
 }
 
-void cross_entropy_backward(const CudaContext& ctx, float* dlogits, const float* logits, const int32_t* targets,
-                            float dloss, int64_t N, int64_t V) {
+void cross_entropy_backward(const CudaContext& ctx, float* dlogits, const float* logits,
+                            const int32_t* targets, float dloss, int64_t N, int64_t V) {
   const char* op = "cuda cross_entropy_backward";
   require_positive(op, "N, V", N, V);
-  cross_entropy_backward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(dlogits, logits, targets, dloss, N,
-                                                                                   V);
+  cross_entropy_backward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(dlogits, logits, targets,
+                                                                                   dloss, N, V);
   check_launch(op);
 }
 

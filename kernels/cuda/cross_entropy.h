@@ -13,7 +13,7 @@ void cross_entropy_forward(const CudaContext& ctx, float* losses, const float* l
 
 // dlogits (N, V) = (softmax(logits[n]) - onehot(targets[n])) * dloss, zero for ignored rows.
 // Written, not accumulated; dlogits may be logits itself (in place, one [N, V] buffer).
-void cross_entropy_backward(const CudaContext& ctx, float* dlogits, const float* logits, const int32_t* targets,
-                            float dloss, int64_t N, int64_t V);
+void cross_entropy_backward(const CudaContext& ctx, float* dlogits, const float* logits,
+                            const int32_t* targets, float dloss, int64_t N, int64_t V);
 
 }  // namespace rwkvs::kernels::cuda

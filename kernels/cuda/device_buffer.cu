@@ -61,7 +61,8 @@ std::vector<T> DeviceBuffer<T>::to_host(const CudaContext& ctx) const {
 
 template <class T>
 void DeviceBuffer<T>::zero(const CudaContext& ctx) {
-  if (size_) check_cuda(cudaMemsetAsync(data_, 0, size_ * sizeof(T), ctx.stream), "cuda buffer", "cudaMemsetAsync");
+  if (size_)
+    check_cuda(cudaMemsetAsync(data_, 0, size_ * sizeof(T), ctx.stream), "cuda buffer", "cudaMemsetAsync");
 }
 
 template class DeviceBuffer<float>;
@@ -96,8 +97,9 @@ double measure_copy_bandwidth_gbs(const CudaContext& ctx, size_t bytes) {
   double best = 1e300;
   for (int i = 0; i < 4; ++i) {  // the first copy is a warm-up
     timer.start(ctx);
-    check_cuda(cudaMemcpyAsync(b.data(), a.data(), a.size() * sizeof(float), cudaMemcpyDeviceToDevice, ctx.stream),
-               "copy bandwidth", "device-to-device copy");
+    check_cuda(
+        cudaMemcpyAsync(b.data(), a.data(), a.size() * sizeof(float), cudaMemcpyDeviceToDevice, ctx.stream),
+        "copy bandwidth", "device-to-device copy");
     const double t = timer.stop(ctx);
     if (i > 0) best = std::min(best, t);
   }

@@ -2,7 +2,6 @@
 // sort of (id, row) pairs groups each id's rows in their original order, and one thread per
 // (id run, c) adds them to the table in that order, exactly as the CPU twin's loop does.
 #include <cub/device/device_radix_sort.cuh>
-
 #include <limits>
 
 #include "kernels/cuda/embedding.h"
@@ -11,7 +10,8 @@
 namespace rwkvs::kernels::cuda {
 namespace {
 
-__global__ void embedding_forward_kernel(float* out, const int32_t* ids, const float* table, int64_t N, int64_t C) {
+__global__ void embedding_forward_kernel(float* out, const int32_t* ids, const float* table, int64_t N,
+                                         int64_t C) {
   RWKVS_GRID_STRIDE(i, N * C) out[i] = table[static_cast<int64_t>(ids[i / C]) * C + i % C];
 }
 
@@ -28,7 +28,8 @@ __global__ void embedding_backward_kernel(float* dtable, const float* dout, cons
     if (pos > 0 && sorted_ids[pos - 1] == id) continue;  // not the first row of this id's run
     float* d = dtable + static_cast<int64_t>(id) * C + c;
     float acc = *d;
-    for (int64_t j = pos; j < N && sorted_ids[j] == id; ++j) acc += dout[static_cast<int64_t>(rows[j]) * C + c];
+    for (int64_t j = pos; j < N && sorted_ids[j] == id; ++j)
+      acc += dout[static_cast<int64_t>(rows[j]) * C + c];
     *d = acc;
   }
 }
@@ -48,8 +49,8 @@ void embedding_forward(const CudaContext& ctx, float* out, const int32_t* ids, c
   check_launch(op);
 }
 
-void embedding_backward(const CudaContext& ctx, float* dtable, const float* dout, const int32_t* ids, int64_t N,
-                        int64_t C) {
+void embedding_backward(const CudaContext& ctx, float* dtable, const float* dout, const int32_t* ids,
+                        int64_t N, int64_t C) {
   const char* op = "cuda embedding_backward";
   validate(op, N, C);
   const cudaStream_t s = stream_of(ctx);
@@ -58,14 +59,15 @@ void embedding_backward(const CudaContext& ctx, float* dtable, const float* dout
   iota_kernel<<<grid_for(N), kThreads, 0, s>>>(rows_in.get(), N);
   check_launch(op);
   size_t temp_bytes = 0;
-  check_cuda(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, ids, sorted_ids.get(), rows_in.get(), rows.get(), n,
-                                             0, 32, s),
+  check_cuda(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, ids, sorted_ids.get(), rows_in.get(),
+                                             rows.get(), n, 0, 32, s),
              op, "radix sort sizing");
   Scratch<char> temp(ctx, temp_bytes, op);
-  check_cuda(cub::DeviceRadixSort::SortPairs(temp.get(), temp_bytes, ids, sorted_ids.get(), rows_in.get(), rows.get(),
-                                             n, 0, 32, s),
+  check_cuda(cub::DeviceRadixSort::SortPairs(temp.get(), temp_bytes, ids, sorted_ids.get(), rows_in.get(),
+                                             rows.get(), n, 0, 32, s),
              op, "radix sort");
-  embedding_backward_kernel<<<grid_for(N * C), kThreads, 0, s>>>(dtable, dout, sorted_ids.get(), rows.get(), N, C);
+  embedding_backward_kernel<<<grid_for(N * C), kThreads, 0, s>>>(dtable, dout, sorted_ids.get(), rows.get(),
+                                                                 N, C);
   check_launch(op);
 }
 

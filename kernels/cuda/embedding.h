@@ -12,7 +12,7 @@ void embedding_forward(const CudaContext& ctx, float* out, const int32_t* ids, c
 
 // dtable (V, C) += dout rows scattered by ids. Deterministic: rows are stably sorted by id, and each
 // id's rows are summed in their original order (no atomics), as the CPU twin does.
-void embedding_backward(const CudaContext& ctx, float* dtable, const float* dout, const int32_t* ids, int64_t N,
-                        int64_t C);
+void embedding_backward(const CudaContext& ctx, float* dtable, const float* dout, const int32_t* ids,
+                        int64_t N, int64_t C);
 
 }  // namespace rwkvs::kernels::cuda

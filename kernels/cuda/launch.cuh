@@ -17,7 +17,8 @@ inline cudaStream_t stream_of(const CudaContext& ctx) { return ctx.stream; }
 
 // Throws rwkvs::Error "<op>: <what> failed: <CUDA message>" unless err is cudaSuccess.
 inline void check_cuda(cudaError_t err, const char* op, const char* what) {
-  if (err != cudaSuccess) fail(op, ": ", what, " failed: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")");
+  if (err != cudaSuccess)
+    fail(op, ": ", what, " failed: ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")");
 }
 
 // After every launch: a bad configuration or an earlier asynchronous fault surfaces here.
@@ -30,7 +31,7 @@ inline unsigned grid_for(int64_t n, int threads = kThreads) {
 }
 
 // for (i = this thread's first item; i < n; i += all threads): 64-bit indices, any n.
-#define RWKVS_GRID_STRIDE(i, n)                                                            \
+#define RWKVS_GRID_STRIDE(i, n)                                                          \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
@@ -40,7 +41,9 @@ template <class T>
 class Scratch {
  public:
   Scratch(const CudaContext& ctx, size_t n, const char* op) : stream_(stream_of(ctx)) {
-    if (n > 0) check_cuda(cudaMallocAsync(reinterpret_cast<void**>(&p_), n * sizeof(T), stream_), op, "scratch allocation");
+    if (n > 0)
+      check_cuda(cudaMallocAsync(reinterpret_cast<void**>(&p_), n * sizeof(T), stream_), op,
+                 "scratch allocation");
   }
   ~Scratch() {
     if (p_) cudaFreeAsync(p_, stream_);

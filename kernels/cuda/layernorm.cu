@@ -14,13 +14,13 @@ constexpr int kRowsPerBlock = kThreads / 32;
 inline unsigned grid_for_rows(int64_t N) { return grid_for(N, kRowsPerBlock); }
 
 // Rows handled by this warp: row = global warp index, striding by all warps of the grid.
-#define RWKVS_FOR_EACH_WARP_ROW(row, N)                                                                        \
-  for (int64_t row = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32; row < (N);           \
+#define RWKVS_FOR_EACH_WARP_ROW(row, N)                                                             \
+  for (int64_t row = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32; row < (N); \
        row += static_cast<int64_t>(gridDim.x) * blockDim.x / 32)
 
 // Two passes per row (mean, then centred variance) accumulated in double, as the CPU twin does.
-__global__ void layernorm_forward_kernel(float* out, float* mean, float* rstd, const float* inp, const float* weight,
-                                         const float* bias, int64_t N, int64_t C) {
+__global__ void layernorm_forward_kernel(float* out, float* mean, float* rstd, const float* inp,
+                                         const float* weight, const float* bias, int64_t N, int64_t C) {
   const int lane = threadIdx.x % 32;
   RWKVS_FOR_EACH_WARP_ROW(row, N) {
     const float* x = inp + row * C;
@@ -42,8 +42,9 @@ __global__ void layernorm_forward_kernel(float* out, float* mean, float* rstd, c
 }
 
 // dx += rs * (g w - mean(g w) - xhat mean(g w xhat)) per row.
-__global__ void layernorm_backward_kernel(float* dinp, const float* dout, const float* inp, const float* weight,
-                                          const float* mean, const float* rstd, int64_t N, int64_t C) {
+__global__ void layernorm_backward_kernel(float* dinp, const float* dout, const float* inp,
+                                          const float* weight, const float* mean, const float* rstd,
+                                          int64_t N, int64_t C) {
   const int lane = threadIdx.x % 32;
   RWKVS_FOR_EACH_WARP_ROW(row, N) {
     const float* x = inp + row * C;
@@ -86,18 +87,18 @@ void layernorm_forward(const CudaContext& ctx, float* out, float* mean, float* r
                        const float* weight, const float* bias, int64_t N, int64_t C) {
   const char* op = "cuda layernorm_forward";
   require_positive(op, "N, C", N, C);
-  layernorm_forward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(out, mean, rstd, inp, weight, bias, N,
-                                                                               C);
+  layernorm_forward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(out, mean, rstd, inp, weight,
+                                                                              bias, N, C);
   check_launch(op);
 }
 
 void layernorm_backward(const CudaContext& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
-                        const float* inp, const float* weight, const float* mean, const float* rstd, int64_t N,
-                        int64_t C) {
+                        const float* inp, const float* weight, const float* mean, const float* rstd,
+                        int64_t N, int64_t C) {
   const char* op = "cuda layernorm_backward";
   require_positive(op, "N, C", N, C);
-  layernorm_backward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(dinp, dout, inp, weight, mean, rstd, N,
-                                                                                C);
+  layernorm_backward_kernel<<<grid_for_rows(N), kThreads, 0, stream_of(ctx)>>>(dinp, dout, inp, weight, mean,
+                                                                               rstd, N, C);
   check_launch(op);
   accumulate_column_sums(ctx, dweight, nullptr, WeightGradTerm{dout, inp, mean, rstd, C}, N, C, op);
   accumulate_column_sums(ctx, dbias, nullptr, BiasGradTerm{dout, C}, N, C, op);

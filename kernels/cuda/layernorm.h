@@ -13,7 +13,7 @@ void layernorm_forward(const CudaContext& ctx, float* out, float* mean, float* r
 
 // dinp (N, C), dweight (C), dbias (C) accumulated (+=); dout (N, C); inp, weight, mean, rstd as saved.
 void layernorm_backward(const CudaContext& ctx, float* dinp, float* dweight, float* dbias, const float* dout,
-                        const float* inp, const float* weight, const float* mean, const float* rstd, int64_t N,
-                        int64_t C);
+                        const float* inp, const float* weight, const float* mean, const float* rstd,
+                        int64_t N, int64_t C);
 
 }  // namespace rwkvs::kernels::cuda

@@ -13,23 +13,27 @@ namespace {
 
 cublasComputeType_t compute_type(MatmulPrecision p) {
   switch (p) {
-    case MatmulPrecision::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case MatmulPrecision::bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
-    case MatmulPrecision::fp32: break;
+    case MatmulPrecision::tf32:
+      return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case MatmulPrecision::bf16:
+      return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case MatmulPrecision::fp32:
+      break;
   }
   return CUBLAS_COMPUTE_32F;
 }
 
 // Column-major C (m, n) = alpha op(A) op(B) + beta C, all fp32 in memory.
-void gemm(const CudaContext& ctx, const char* op, cublasOperation_t ta, cublasOperation_t tb, int64_t m, int64_t n,
-          int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+void gemm(const CudaContext& ctx, const char* op, cublasOperation_t ta, cublasOperation_t tb, int64_t m,
+          int64_t n, int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+          float* C, int64_t ldc) {
   if (!ctx.cublas) fail(op, ": the context has no cuBLAS handle (use OwnedCudaContext)");
   if (cublasSetStream(ctx.cublas, ctx.stream) != CUBLAS_STATUS_SUCCESS) fail(op, ": cublasSetStream failed");
   const float alpha = 1.0f;
   const cublasStatus_t st =
-      cublasGemmEx(ctx.cublas, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), &alpha, A,
-                   CUDA_R_32F, static_cast<int>(lda), B, CUDA_R_32F, static_cast<int>(ldb), &beta, C, CUDA_R_32F,
-                   static_cast<int>(ldc), compute_type(ctx.precision), CUBLAS_GEMM_DEFAULT);
+      cublasGemmEx(ctx.cublas, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), &alpha,
+                   A, CUDA_R_32F, static_cast<int>(lda), B, CUDA_R_32F, static_cast<int>(ldb), &beta, C,
+                   CUDA_R_32F, static_cast<int>(ldc), compute_type(ctx.precision), CUBLAS_GEMM_DEFAULT);
   if (st != CUBLAS_STATUS_SUCCESS)
     fail(op, ": cublasGemmEx failed: ", cublasGetStatusName(st), " (", cublasGetStatusString(st), ")");
 }
@@ -37,13 +41,14 @@ void gemm(const CudaContext& ctx, const char* op, cublasOperation_t ta, cublasOp
 void validate(const char* op, int64_t N, int64_t I, int64_t O) {
   require_positive(op, "N, I, O", N, I, O);
   const int64_t limit = std::numeric_limits<int>::max();
-  if (N > limit || I > limit || O > limit) fail(op, ": sizes above 2^31 - 1 are not supported, got N=", N, " I=", I, " O=", O);
+  if (N > limit || I > limit || O > limit)
+    fail(op, ": sizes above 2^31 - 1 are not supported, got N=", N, " I=", I, " O=", O);
 }
 
 }  // namespace
 
-void matmul_forward(const CudaContext& ctx, float* out, const float* inp, const float* weight, int64_t N, int64_t I,
-                    int64_t O, bool accumulate) {
+void matmul_forward(const CudaContext& ctx, float* out, const float* inp, const float* weight, int64_t N,
+                    int64_t I, int64_t O, bool accumulate) {
   const char* op = "cuda matmul_forward";
   validate(op, N, I, O);
   // out^T (O, N) = weight (O, I) @ inp^T (I, N): weight is stored as its transpose (I, O).

@@ -12,8 +12,8 @@
 namespace rwkvs::kernels::cuda {
 
 // out (N, O) = inp (N, I) @ weight (O, I)^T, or += when accumulate (fused residual add).
-void matmul_forward(const CudaContext& ctx, float* out, const float* inp, const float* weight, int64_t N, int64_t I,
-                    int64_t O, bool accumulate = false);
+void matmul_forward(const CudaContext& ctx, float* out, const float* inp, const float* weight, int64_t N,
+                    int64_t I, int64_t O, bool accumulate = false);
 
 // dinp (N, I) += dout (N, O) @ weight (O, I);  dweight (O, I) += dout^T @ inp. Either may be null.
 void matmul_backward(const CudaContext& ctx, float* dinp, float* dweight, const float* dout, const float* inp,

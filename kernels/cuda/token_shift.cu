@@ -12,8 +12,8 @@ __device__ __forceinline__ float shifted(const float* z, const float* prev, int6
   return t > 0 ? z[i - C] : (prev ? prev[b * C + c] : 0.0f);
 }
 
-__global__ void token_shift_forward_kernel(float* out, const float* z, const float* prev, const float* mix, int64_t B,
-                                           int64_t T, int64_t C) {
+__global__ void token_shift_forward_kernel(float* out, const float* z, const float* prev, const float* mix,
+                                           int64_t B, int64_t T, int64_t C) {
   RWKVS_GRID_STRIDE(i, B * T * C) {
     const float zs = shifted(z, prev, i, T, C);
     out[i] = zs + mix[i % C] * (z[i] - zs);
@@ -21,8 +21,8 @@ __global__ void token_shift_forward_kernel(float* out, const float* z, const flo
 }
 
 // z_t feeds output t (weight mix) and output t+1 (weight 1 - mix); prev feeds output 0.
-__global__ void token_shift_backward_kernel(float* dz, float* dprev, const float* dout, const float* mix, int64_t B,
-                                            int64_t T, int64_t C) {
+__global__ void token_shift_backward_kernel(float* dz, float* dprev, const float* dout, const float* mix,
+                                            int64_t B, int64_t T, int64_t C) {
   RWKVS_GRID_STRIDE(i, B * T * C) {
     const int64_t c = i % C, bt = i / C, t = bt % T, b = bt / T;
     const float g = dout[i], mc = mix[c];
@@ -44,19 +44,22 @@ struct MixGradTerm {  // dout * (z_t - z_{t-1}) over rows r = (b, t)
 
 }  // namespace
 
-void token_shift_mix_forward(const CudaContext& ctx, float* out, const float* z, const float* prev, const float* mix,
-                             int64_t B, int64_t T, int64_t C) {
+void token_shift_mix_forward(const CudaContext& ctx, float* out, const float* z, const float* prev,
+                             const float* mix, int64_t B, int64_t T, int64_t C) {
   const char* op = "cuda token_shift_mix_forward";
   require_positive(op, "B, T, C", B, T, C);
-  token_shift_forward_kernel<<<grid_for(B * T * C), kThreads, 0, stream_of(ctx)>>>(out, z, prev, mix, B, T, C);
+  token_shift_forward_kernel<<<grid_for(B * T * C), kThreads, 0, stream_of(ctx)>>>(out, z, prev, mix, B, T,
+                                                                                   C);
   check_launch(op);
 }
 
 void token_shift_mix_backward(const CudaContext& ctx, float* dz, float* dprev, float* dmix, const float* dout,
-                              const float* z, const float* prev, const float* mix, int64_t B, int64_t T, int64_t C) {
+                              const float* z, const float* prev, const float* mix, int64_t B, int64_t T,
+                              int64_t C) {
   const char* op = "cuda token_shift_mix_backward";
   require_positive(op, "B, T, C", B, T, C);
-  token_shift_backward_kernel<<<grid_for(B * T * C), kThreads, 0, stream_of(ctx)>>>(dz, dprev, dout, mix, B, T, C);
+  token_shift_backward_kernel<<<grid_for(B * T * C), kThreads, 0, stream_of(ctx)>>>(dz, dprev, dout, mix, B,
+                                                                                    T, C);
   check_launch(op);
   accumulate_column_sums(ctx, dmix, nullptr, MixGradTerm{dout, z, prev, T, C}, B * T, C, op);
 }

@@ -21,21 +21,24 @@
 namespace rwkvs::kernels::cuda {
 
 // The schedule 'automatic' resolves to for these sizes on ctx's device (never 'automatic').
-Wkv4Schedule wkv4_resolve_schedule(const CudaContext& ctx, const Wkv4Options& opt, int64_t B, int64_t T, int64_t C);
+Wkv4Schedule wkv4_resolve_schedule(const CudaContext& ctx, const Wkv4Options& opt, int64_t B, int64_t T,
+                                   int64_t C);
 
 // Fills an empty state (aa = bb = 0, pp = kWkvEmpty) for B x C channels.
 void wkv4_state_reset(const CudaContext& ctx, Wkv4State<float> state, int64_t B, int64_t C);
 
 // As kernels::wkv4_forward. y may be null (only states wanted); boundary may be null.
-void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<float> state_out, const float* w,
-                  const float* u, const float* k, const float* v, Wkv4ConstState<float> state_in, int64_t B,
-                  int64_t T, int64_t C, const Wkv4Options& opt = {});
+void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<float> state_out,
+                  const float* w, const float* u, const float* k, const float* v,
+                  Wkv4ConstState<float> state_in, int64_t B, int64_t T, int64_t C,
+                  const Wkv4Options& opt = {});
 
 // As kernels::wkv4_backward: gk, gv written; gw, gu accumulated (+=); gstate_in written when given.
-void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, Wkv4State<float> gstate_in,
-                   const float* gy, Wkv4ConstState<float> gstate_out, const float* w, const float* u, const float* k,
-                   const float* v, const float* y, const float* boundary, Wkv4ConstState<float> state_in,
-                   int64_t B, int64_t T, int64_t C, const Wkv4Options& opt = {});
+void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu,
+                   Wkv4State<float> gstate_in, const float* gy, Wkv4ConstState<float> gstate_out,
+                   const float* w, const float* u, const float* k, const float* v, const float* y,
+                   const float* boundary, Wkv4ConstState<float> state_in, int64_t B, int64_t T, int64_t C,
+                   const Wkv4Options& opt = {});
 
 // The official design, kept as the benchmark baseline: one thread per (b, c) walks the whole
 // sequence. Forward as kernels::wkv4_reference_forward (empty initial state, no state out).
@@ -45,8 +48,8 @@ void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, floa
 // gw, gu accumulate (+=) as kernels::wkv4_reference_backward.
 void wkv4_sequential_forward(const CudaContext& ctx, float* y, const float* w, const float* u, const float* k,
                              const float* v, int64_t B, int64_t T, int64_t C);
-void wkv4_sequential_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, float* q, float* r,
-                              const float* gy, const float* w, const float* u, const float* k, const float* v,
-                              const float* y, int64_t B, int64_t T, int64_t C);
+void wkv4_sequential_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, float* q,
+                              float* r, const float* gy, const float* w, const float* u, const float* k,
+                              const float* v, const float* y, int64_t B, int64_t T, int64_t C);
 
 }  // namespace rwkvs::kernels::cuda

@@ -68,7 +68,8 @@ __global__ void __launch_bounds__(kThreads)
     State adj = {seed[i], seed[n + i], seed[2 * n + i]};
     float gwp = 0, gu = 0;
     for (int64_t ci = a.nchunks - 1; ci >= 0; --ci)
-      wkv::backward_steps(g, gwp, gu, adj, a.start_state(b, ci, c), ch, ci * a.L, wkv::chunk_end(ci, a.L, a.T));
+      wkv::backward_steps(g, gwp, gu, adj, a.start_state(b, ci, c), ch, ci * a.L,
+                          wkv::chunk_end(ci, a.L, a.T));
     part[(b * 2 + 0) * a.C + c] = gwp;
     part[(b * 2 + 1) * a.C + c] = gu;
     if (gstate_in.aa) wkv::store_initial_state_grad(gstate_in, i, adj, state_in);
@@ -81,8 +82,8 @@ __global__ void __launch_bounds__(kThreads) adjoint_summaries_kernel(float* adjo
     const int64_t c = i % a.C, ci = (i / a.C) % a.nchunks, b = i / a.C / a.nchunks;
     State adj = wkv::empty_state();
     float unused_w = 0, unused_u = 0;
-    wkv::backward_steps(a.grads(b, c, false), unused_w, unused_u, adj, a.start_state(b, ci, c), a.channel(b, c),
-                        ci * a.L, wkv::chunk_end(ci, a.L, a.T));
+    wkv::backward_steps(a.grads(b, c, false), unused_w, unused_u, adj, a.start_state(b, ci, c),
+                        a.channel(b, c), ci * a.L, wkv::chunk_end(ci, a.L, a.T));
     wkv::store_slot(adjoints, wkv::slot_at(b, ci, c, a.nchunks, a.C), a.C, adj);
   }
 }
@@ -115,18 +116,27 @@ struct PartTerm {
 
 }  // namespace
 
-void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, Wkv4State<float> gstate_in,
-                   const float* gy, Wkv4ConstState<float> gstate_out, const float* w, const float* u, const float* k,
-                   const float* v, const float* y, const float* boundary, Wkv4ConstState<float> state_in,
-                   int64_t B, int64_t T, int64_t C, const Wkv4Options& opt) {
+void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu,
+                   Wkv4State<float> gstate_in, const float* gy, Wkv4ConstState<float> gstate_out,
+                   const float* w, const float* u, const float* k, const float* v, const float* y,
+                   const float* boundary, Wkv4ConstState<float> state_in, int64_t B, int64_t T, int64_t C,
+                   const Wkv4Options& opt) {
   const char* op = "cuda wkv4_backward";
   wkv::validate_sizes(op, B, T, C, opt);
   wkv::validate_state(op, "gstate_in", gstate_in);
   wkv::validate_state(op, "state_in", state_in);
   if ((gstate_out.aa == nullptr) != (gstate_out.bb == nullptr))
     fail(op, ": gstate_out needs both aa and bb, or neither");
-  for (auto [name, p] : {std::pair<const char*, const void*>{"gk", gk}, {"gv", gv}, {"gw", gw}, {"gu", gu}, {"gy", gy},
-                         {"w", w}, {"u", u}, {"k", k}, {"v", v}, {"y", y}})
+  for (auto [name, p] : {std::pair<const char*, const void*>{"gk", gk},
+                         {"gv", gv},
+                         {"gw", gw},
+                         {"gu", gu},
+                         {"gy", gy},
+                         {"w", w},
+                         {"u", u},
+                         {"k", k},
+                         {"v", v},
+                         {"y", y}})
     wkv::require_pointer(op, name, p);
   const int L = opt.chunk_len;
   const int64_t nchunks = wkv::ceil_div(T, L);
@@ -149,15 +159,17 @@ void wkv4_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, floa
   const int64_t rows = through_time ? B : B * nchunks;
   Scratch<float> part(ctx, static_cast<size_t>(rows * 2 * C), op);
   if (through_time) {
-    backward_through_time_kernel<<<grid_for(B * C), kThreads, 0, s>>>(part.get(), gstate_in, a, seed.get(), state_in);
+    backward_through_time_kernel<<<grid_for(B * C), kThreads, 0, s>>>(part.get(), gstate_in, a, seed.get(),
+                                                                      state_in);
     check_launch(op);
   } else {
     Scratch<float> adjoints(ctx, wkv4_boundary_size(B, T, C, L), op);
     adjoint_summaries_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(adjoints.get(), a);
     check_launch(op);
-    wkv::scan_chunk_summaries(ctx, adjoints.get(), seed.get(), {}, wd.get(), B, T, C, L, /*reverse=*/true, op);
-    chunk_gradients_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(part.get(), gstate_in, adjoints.get(), a,
-                                                                          state_in);
+    wkv::scan_chunk_summaries(ctx, adjoints.get(), seed.get(), {}, wd.get(), B, T, C, L, /*reverse=*/true,
+                              op);
+    chunk_gradients_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(part.get(), gstate_in,
+                                                                          adjoints.get(), a, state_in);
     check_launch(op);
   }
   // batch (and chunk) reduction; the chain rule through w' = -exp(w) scales d/dw' by w'

@@ -23,7 +23,9 @@ __device__ __forceinline__ State empty_state() { return {0.0f, 0.0f, kWkvEmpty};
 inline __host__ __device__ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline __host__ __device__ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 // One past the last step of chunk ci (chunks of L steps; the last one may be shorter).
-inline __host__ __device__ int64_t chunk_end(int64_t ci, int64_t L, int64_t T) { return min64(T, (ci + 1) * L); }
+inline __host__ __device__ int64_t chunk_end(int64_t ci, int64_t L, int64_t T) {
+  return min64(T, (ci + 1) * L);
+}
 
 // Launcher checks shared by the WKV-4 ops: sizes, chunk length, and that a state's fields are all
 // given or all null.
@@ -34,7 +36,8 @@ inline void validate_sizes(const char* op, int64_t B, int64_t T, int64_t C, cons
 template <class S>
 void validate_state(const char* op, const char* name, const S& s) {
   const int given = (s.aa != nullptr) + (s.bb != nullptr) + (s.pp != nullptr);
-  if (given != 0 && given != 3) fail(op, ": ", name, " must have all of aa, bb, pp or none, got ", given, " of 3");
+  if (given != 0 && given != 3)
+    fail(op, ": ", name, " must have all of aa, bb, pp or none, got ", given, " of 3");
 }
 inline void require_pointer(const char* op, const char* name, const void* p) {
   if (!p) fail(op, ": ", name, " must not be null");
@@ -124,8 +127,8 @@ struct ChannelGrads {
 // t1, left at t0. gwp, gu: accumulate d/dw' and d/du (wkv_step_backward). The chunk is walked in
 // spans of kSpan steps from its end; each span replays the forward from t0 to its start, then keeps
 // the states before each of its steps in registers.
-__device__ __forceinline__ void backward_steps(const ChannelGrads& g, float& gwp, float& gu, State& adj, State st0,
-                                               const Channel& ch, int64_t t0, int64_t t1) {
+__device__ __forceinline__ void backward_steps(const ChannelGrads& g, float& gwp, float& gu, State& adj,
+                                               State st0, const Channel& ch, int64_t t0, int64_t t1) {
   for (int64_t s1 = t1; s1 > t0;) {
     const int64_t s0 = t0 + (s1 - 1 - t0) / kSpan * kSpan;
     float kk[kSpan], vv[kSpan], yy[kSpan], gg[kSpan], saa[kSpan], sbb[kSpan], spp[kSpan];
@@ -151,8 +154,8 @@ __device__ __forceinline__ void backward_steps(const ChannelGrads& g, float& gwp
     for (int j = kSpan - 1; j >= 0; --j) {
       if (s0 + j < s1) {
         float gk, gv;
-        wkv_step_backward(gk, gv, gwp, gu, adj.aa, adj.bb, adj.pp, saa[j], sbb[j], spp[j], ch.wd, ch.u, kk[j], vv[j],
-                          yy[j], gg[j]);
+        wkv_step_backward(gk, gv, gwp, gu, adj.aa, adj.bb, adj.pp, saa[j], sbb[j], spp[j], ch.wd, ch.u, kk[j],
+                          vv[j], yy[j], gg[j]);
         if (g.gk) {
           const int64_t o = (s0 + j) * ch.C;
           g.gk[o] = gk;

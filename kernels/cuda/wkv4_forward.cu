@@ -12,9 +12,9 @@ using wkv::State;
 // One thread per (b, c): the whole sequence from state_in, the state at every chunk start into
 // boundary (when given), the final state into state_out (when given).
 __global__ void __launch_bounds__(kThreads)
-    forward_through_time_kernel(float* y, float* boundary, Wkv4State<float> state_out, const float* wd, const float* u,
-                                const float* k, const float* v, Wkv4ConstState<float> state_in, int64_t B, int64_t T,
-                                int64_t C, int L) {
+    forward_through_time_kernel(float* y, float* boundary, Wkv4State<float> state_out, const float* wd,
+                                const float* u, const float* k, const float* v,
+                                Wkv4ConstState<float> state_in, int64_t B, int64_t T, int64_t C, int L) {
   const int64_t nchunks = wkv::ceil_div(T, L);
   RWKVS_GRID_STRIDE(i, B * C) {
     const int64_t b = i / C, c = i % C;
@@ -35,8 +35,8 @@ __global__ void __launch_bounds__(kThreads)
 
 // One thread per (b, chunk, c): the chunk's summary from the empty state.
 __global__ void __launch_bounds__(kThreads)
-    chunk_summaries_kernel(float* boundary, const float* wd, const float* u, const float* k, const float* v, int64_t B,
-                           int64_t T, int64_t C, int L, int64_t nchunks) {
+    chunk_summaries_kernel(float* boundary, const float* wd, const float* u, const float* k, const float* v,
+                           int64_t B, int64_t T, int64_t C, int L, int64_t nchunks) {
   RWKVS_GRID_STRIDE(i, B * nchunks * C) {
     const int64_t c = i % C, ci = (i / C) % nchunks, b = i / C / nchunks;
     State st = wkv::empty_state();
@@ -67,7 +67,8 @@ __global__ void state_reset_kernel(Wkv4State<float> s, int64_t n) {
 // Below this many channels per multiprocessor a thread per (b, c) leaves the GPU mostly idle.
 constexpr int64_t kThroughTimeChannelsPerSm = 128;
 
-Wkv4Schedule wkv4_resolve_schedule(const CudaContext& ctx, const Wkv4Options& opt, int64_t B, int64_t T, int64_t C) {
+Wkv4Schedule wkv4_resolve_schedule(const CudaContext& ctx, const Wkv4Options& opt, int64_t B, int64_t T,
+                                   int64_t C) {
   if (opt.schedule != Wkv4Schedule::automatic) return opt.schedule;
   const int64_t sms = ctx.sm_count > 0 ? ctx.sm_count : 132;
   return B * C >= kThroughTimeChannelsPerSm * sms ? Wkv4Schedule::through_time : Wkv4Schedule::chunk_parallel;
@@ -82,9 +83,9 @@ void wkv4_state_reset(const CudaContext& ctx, Wkv4State<float> state, int64_t B,
   check_launch(op);
 }
 
-void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<float> state_out, const float* w,
-                  const float* u, const float* k, const float* v, Wkv4ConstState<float> state_in, int64_t B,
-                  int64_t T, int64_t C, const Wkv4Options& opt) {
+void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<float> state_out,
+                  const float* w, const float* u, const float* k, const float* v,
+                  Wkv4ConstState<float> state_in, int64_t B, int64_t T, int64_t C, const Wkv4Options& opt) {
   const char* op = "cuda wkv4_forward";
   wkv::validate_sizes(op, B, T, C, opt);
   wkv::validate_state(op, "state_in", state_in);
@@ -97,8 +98,8 @@ void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<f
   wkv::decay_of(ctx, wd.get(), w, C, op);
   const cudaStream_t s = stream_of(ctx);
   if (wkv4_resolve_schedule(ctx, opt, B, T, C) == Wkv4Schedule::through_time) {
-    forward_through_time_kernel<<<grid_for(B * C), kThreads, 0, s>>>(y, boundary, state_out, wd.get(), u, k, v,
-                                                                     state_in, B, T, C, L);
+    forward_through_time_kernel<<<grid_for(B * C), kThreads, 0, s>>>(y, boundary, state_out, wd.get(), u, k,
+                                                                     v, state_in, B, T, C, L);
     check_launch(op);
     return;
   }
@@ -111,8 +112,8 @@ void wkv4_forward(const CudaContext& ctx, float* y, float* boundary, Wkv4State<f
   wkv::seed_from_state(ctx, seed.get(), state_in, B * C, op);
   wkv::scan_chunk_summaries(ctx, slots, seed.get(), state_out, wd.get(), B, T, C, L, /*reverse=*/false, op);
   if (y) {
-    chunk_outputs_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(y, slots, wd.get(), u, k, v, B, T, C, L,
-                                                                        nchunks);
+    chunk_outputs_kernel<<<grid_for(B * nchunks * C), kThreads, 0, s>>>(y, slots, wd.get(), u, k, v, B, T, C,
+                                                                        L, nchunks);
     check_launch(op);
   }
 }

@@ -17,7 +17,8 @@ namespace rwkvs::kernels::cuda::wkv {
 // the groups, then each group's chunks in parallel, so no thread walks more than
 // max(kScanGroup, nchunks / kScanGroup) chunks.
 void scan_chunk_summaries(const CudaContext& ctx, float* slots, const float* seed, Wkv4State<float> carry_out,
-                          const float* wd, int64_t B, int64_t T, int64_t C, int L, bool reverse, const char* op);
+                          const float* wd, int64_t B, int64_t T, int64_t C, int L, bool reverse,
+                          const char* op);
 
 // seed (3, B*C) from a state: null fields give the empty state.
 void seed_from_state(const CudaContext& ctx, float* seed, Wkv4ConstState<float> s, int64_t n, const char* op);

@@ -10,8 +10,8 @@
 namespace rwkvs::kernels::cuda {
 namespace {
 
-__global__ void sequential_forward_kernel(float* y, const float* wd, const float* u, const float* k, const float* v,
-                                          int64_t B, int64_t T, int64_t C) {
+__global__ void sequential_forward_kernel(float* y, const float* wd, const float* u, const float* k,
+                                          const float* v, int64_t B, int64_t T, int64_t C) {
   RWKVS_GRID_STRIDE(i, B * C) {
     const int64_t b = i / C, c = i % C, base = b * T * C + c;
     const float w = wd[c], uc = u[c];
@@ -35,9 +35,9 @@ __global__ void sequential_forward_kernel(float* y, const float* wd, const float
 }
 
 // part (B, 2, C): per-sequence d/dw' and d/du.
-__global__ void sequential_backward_kernel(float* gk, float* gv, float* part, float* q, float* r, const float* gy,
-                                           const float* wd, const float* u, const float* k, const float* v,
-                                           const float* y, int64_t B, int64_t T, int64_t C) {
+__global__ void sequential_backward_kernel(float* gk, float* gv, float* part, float* q, float* r,
+                                           const float* gy, const float* wd, const float* u, const float* k,
+                                           const float* v, const float* y, int64_t B, int64_t T, int64_t C) {
   RWKVS_GRID_STRIDE(i, B * C) {
     const int64_t b = i / C, c = i % C, base = b * T * C + c;
     const float w = wd[c], uc = u[c];
@@ -107,16 +107,16 @@ void wkv4_sequential_forward(const CudaContext& ctx, float* y, const float* w, c
   check_launch(op);
 }
 
-void wkv4_sequential_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, float* q, float* r,
-                              const float* gy, const float* w, const float* u, const float* k, const float* v,
-                              const float* y, int64_t B, int64_t T, int64_t C) {
+void wkv4_sequential_backward(const CudaContext& ctx, float* gk, float* gv, float* gw, float* gu, float* q,
+                              float* r, const float* gy, const float* w, const float* u, const float* k,
+                              const float* v, const float* y, int64_t B, int64_t T, int64_t C) {
   const char* op = "cuda wkv4_sequential_backward";
   validate(op, B, T, C);
   Scratch<float> wd(ctx, static_cast<size_t>(C), op);
   wkv::decay_of(ctx, wd.get(), w, C, op);
   Scratch<float> part(ctx, static_cast<size_t>(B * 2 * C), op);
-  sequential_backward_kernel<<<grid_for(B * C), kThreads, 0, stream_of(ctx)>>>(gk, gv, part.get(), q, r, gy, wd.get(),
-                                                                              u, k, v, y, B, T, C);
+  sequential_backward_kernel<<<grid_for(B * C), kThreads, 0, stream_of(ctx)>>>(gk, gv, part.get(), q, r, gy,
+                                                                               wd.get(), u, k, v, y, B, T, C);
   check_launch(op);
   accumulate_column_sums(ctx, gw, wd.get(), PartTerm{part.get(), C, 0}, B, C, op);
   accumulate_column_sums(ctx, gu, nullptr, PartTerm{part.get(), C, 1}, B, C, op);

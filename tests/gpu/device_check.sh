@@ -69,8 +69,10 @@ if compgen -G "$debs/*.deb" >/dev/null; then
         (cd "$prefix" && ar p "$deb" "$(ar t "$deb" | grep '^data\.tar')" | tar -xf -) || return 1
       fi
     done
-    # pkg-config files and absolute links point into /usr: point them into the prefix instead
+    # pkg-config files, CMake package files (Debian's doctest hard-codes "/usr") and absolute
+    # links point into /usr: point them into the prefix instead
     find "$prefix" -name '*.pc' -exec sed -E -i "s#(^|[=[:space:]]|-I|-L)/usr/#\1$prefix/usr/#g" {} +
+    find "$prefix" -name '*.cmake' -exec sed -E -i "s#\"/usr([/\"])#\"$prefix/usr\1#g" {} +
     find "$prefix" -type l -lname '/*' | while read -r link; do
       ln -sfn "$prefix$(readlink "$link")" "$link"
     done
@@ -96,8 +98,10 @@ if ! grep -q "CUDA=ON" "$log"; then
   note "FAIL  CUDA was not enabled by the configure step"
   failures=$((failures + 1))
 fi
-targets=(rwkvs test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_wkv4 test_kernels)
-step "build ${targets[*]} (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+# the tests first, so that a break elsewhere in the CLI does not stop the kernel checks
+tests=(test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_wkv4 test_kernels)
+step "build ${tests[*]} (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target "${tests[@]}"
+step "build rwkvs (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target rwkvs
 rwkvs=$build/bin/rwkvs
 
 # --- tests ------------------------------------------------------------------------------------

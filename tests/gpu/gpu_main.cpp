@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     std::printf("SKIPPED: no usable CUDA GPU (%s)\n", info.problem.c_str());
     return 77;
   }
-  std::printf("GPU: %s (compute capability %d, %d SMs)\n", info.name.c_str(), info.compute_capability, info.sm_count);
+  std::printf("GPU: %s (compute capability %d, %d SMs)\n", info.name.c_str(), info.compute_capability,
+              info.sm_count);
   doctest::Context context(argc, argv);
   return context.run();
 }

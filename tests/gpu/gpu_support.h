@@ -34,9 +34,9 @@ std::vector<T> host(const DeviceBuffer<T>& d) {
 }  // namespace rwkvs::test::gpu
 
 // Element-wise |got - want| <= tol * max|want| + tol * |want|, with the report of CHECK_ARRAYS_CLOSE.
-#define CHECK_CLOSE_SCALED(got, want, tol)                                                            \
-  do {                                                                                                \
-    REQUIRE((got).size() == (want).size());                                                           \
-    CHECK_ARRAYS_CLOSE((got).data(), (want).data(), (want).size(),                                    \
-                       (tol) * ::rwkvs::test::gpu::max_abs(want), (tol));                             \
+#define CHECK_CLOSE_SCALED(got, want, tol)                                \
+  do {                                                                    \
+    REQUIRE((got).size() == (want).size());                               \
+    CHECK_ARRAYS_CLOSE((got).data(), (want).data(), (want).size(),        \
+                       (tol) * ::rwkvs::test::gpu::max_abs(want), (tol)); \
   } while (0)

@@ -39,16 +39,18 @@ TEST_CASE("layernorm forward and backward") {
     const auto inp = normal(nc, 1, 2.0, 0.5), weight = normal(C, 2, 0.5, 1.0), bias = normal(C, 3);
     const auto dout = normal(nc, 4), dinp0 = normal(nc, 5), dw0 = normal(C, 6), db0 = normal(C, 7);
     std::vector<float> out(nc), mean(N), rstd(N), dinp = dinp0, dw = dw0, db = db0;
-    kernels::layernorm_forward<float>(out.data(), mean.data(), rstd.data(), inp.data(), weight.data(), bias.data(), N, C);
-    kernels::layernorm_backward<float>(dinp.data(), dw.data(), db.data(), dout.data(), inp.data(), weight.data(),
-                                       mean.data(), rstd.data(), N, C);
+    kernels::layernorm_forward<float>(out.data(), mean.data(), rstd.data(), inp.data(), weight.data(),
+                                      bias.data(), N, C);
+    kernels::layernorm_backward<float>(dinp.data(), dw.data(), db.data(), dout.data(), inp.data(),
+                                       weight.data(), mean.data(), rstd.data(), N, C);
     auto d_inp = to_device(ctx(), inp), d_w = to_device(ctx(), weight), d_b = to_device(ctx(), bias);
     auto d_dout = to_device(ctx(), dout), d_dinp = to_device(ctx(), dinp0), d_dw = to_device(ctx(), dw0),
          d_db = to_device(ctx(), db0);
     DeviceBuffer<float> d_out(nc), d_mean(N), d_rstd(N);
-    kc::layernorm_forward(ctx(), d_out.data(), d_mean.data(), d_rstd.data(), d_inp.data(), d_w.data(), d_b.data(), N, C);
-    kc::layernorm_backward(ctx(), d_dinp.data(), d_dw.data(), d_db.data(), d_dout.data(), d_inp.data(), d_w.data(),
-                           d_mean.data(), d_rstd.data(), N, C);
+    kc::layernorm_forward(ctx(), d_out.data(), d_mean.data(), d_rstd.data(), d_inp.data(), d_w.data(),
+                          d_b.data(), N, C);
+    kc::layernorm_backward(ctx(), d_dinp.data(), d_dw.data(), d_db.data(), d_dout.data(), d_inp.data(),
+                           d_w.data(), d_mean.data(), d_rstd.data(), N, C);
     CHECK_CLOSE_SCALED(host(d_out), out, 1e-5);
     CHECK_CLOSE_SCALED(host(d_mean), mean, 1e-5);
     CHECK_CLOSE_SCALED(host(d_rstd), rstd, 1e-5);
@@ -62,7 +64,8 @@ TEST_CASE("layernorm forward without mean and rstd outputs") {
   const int64_t N = 5, C = 40;
   const auto inp = normal(N * C, 8), weight = normal(C, 9), bias = normal(C, 10);
   std::vector<float> out(N * C);
-  kernels::layernorm_forward<float>(out.data(), nullptr, nullptr, inp.data(), weight.data(), bias.data(), N, C);
+  kernels::layernorm_forward<float>(out.data(), nullptr, nullptr, inp.data(), weight.data(), bias.data(), N,
+                                    C);
   auto d_inp = to_device(ctx(), inp), d_w = to_device(ctx(), weight), d_b = to_device(ctx(), bias);
   DeviceBuffer<float> d_out(N * C);
   kc::layernorm_forward(ctx(), d_out.data(), nullptr, nullptr, d_inp.data(), d_w.data(), d_b.data(), N, C);
@@ -81,8 +84,8 @@ TEST_CASE("token shift mix forward and backward, with and without a carried prev
       std::vector<float> out(n), dz = dz0, dprev = dprev0, dmix = dmix0;
       const float* p = with_prev ? prev.data() : nullptr;
       kernels::token_shift_mix_forward<float>(out.data(), z.data(), p, mix.data(), B, T, C);
-      kernels::token_shift_mix_backward<float>(dz.data(), with_prev ? dprev.data() : nullptr, dmix.data(), dout.data(),
-                                               z.data(), p, mix.data(), B, T, C);
+      kernels::token_shift_mix_backward<float>(dz.data(), with_prev ? dprev.data() : nullptr, dmix.data(),
+                                               dout.data(), z.data(), p, mix.data(), B, T, C);
       auto d_z = to_device(ctx(), z), d_prev = to_device(ctx(), prev), d_mix = to_device(ctx(), mix),
            d_dout = to_device(ctx(), dout), d_dz = to_device(ctx(), dz0), d_dprev = to_device(ctx(), dprev0),
            d_dmix = to_device(ctx(), dmix0);
@@ -154,7 +157,7 @@ TEST_CASE("sum of squares: double accumulation, deterministic, and accumulating 
     auto dx = to_device(ctx(), x);
     const double want = kernels::sum_squares<float>(x.data(), n);
     const double got = kc::sum_squares(ctx(), dx.data(), n);
-    CHECK(std::fabs(got - want) <= 1e-10 * want);  // both sum in double, in different orders
+    CHECK(std::fabs(got - want) <= 1e-10 * want);        // both sum in double, in different orders
     CHECK(kc::sum_squares(ctx(), dx.data(), n) == got);  // bit-identical on a second run
     DeviceBuffer<double> total(1);
     kc::sum_squares_accumulate(ctx(), total.data(), dx.data(), n);
@@ -173,7 +176,8 @@ TEST_CASE("embedding forward gathers rows; backward adds repeated ids in row ord
   kernels::embedding_forward<float>(out.data(), ids.data(), table.data(), N, C);
   kernels::embedding_backward<float>(dtable.data(), dout.data(), ids.data(), N, C);
   auto d_ids = to_device(ctx(), ids);
-  auto d_table = to_device(ctx(), table), d_dout = to_device(ctx(), dout), d_dtable = to_device(ctx(), dtable0);
+  auto d_table = to_device(ctx(), table), d_dout = to_device(ctx(), dout),
+       d_dtable = to_device(ctx(), dtable0);
   DeviceBuffer<float> d_out(N * C);
   kc::embedding_forward(ctx(), d_out.data(), d_ids.data(), d_table.data(), N, C);
   kc::embedding_backward(ctx(), d_dtable.data(), d_dout.data(), d_ids.data(), N, C);
@@ -228,8 +232,10 @@ TEST_CASE("launchers reject bad sizes with the op's name") {
   CHECK(test::error_of([&] {
           kc::layernorm_forward(ctx(), x.data(), nullptr, nullptr, x.data(), x.data(), x.data(), 0, 4);
         }).find("cuda layernorm_forward") != std::string::npos);
-  CHECK(test::error_of([&] { kc::token_shift_mix_forward(ctx(), x.data(), x.data(), nullptr, x.data(), 1, -1, 4); })
-            .find("cuda token_shift_mix_forward") != std::string::npos);
-  CHECK(test::error_of([&] { kc::adamw_update(ctx(), x.data(), x.data(), x.data(), x.data(), 8, {}, 0); })
-            .find("step") != std::string::npos);
+  CHECK(test::error_of([&] {
+          kc::token_shift_mix_forward(ctx(), x.data(), x.data(), nullptr, x.data(), 1, -1, 4);
+        }).find("cuda token_shift_mix_forward") != std::string::npos);
+  CHECK(test::error_of([&] {
+          kc::adamw_update(ctx(), x.data(), x.data(), x.data(), x.data(), 8, {}, 0);
+        }).find("step") != std::string::npos);
 }

@@ -22,9 +22,12 @@ struct Shape {
 
 double tolerance(MatmulPrecision p) {
   switch (p) {
-    case MatmulPrecision::tf32: return 2e-3;
-    case MatmulPrecision::bf16: return 1e-2;
-    case MatmulPrecision::fp32: break;
+    case MatmulPrecision::tf32:
+      return 2e-3;
+    case MatmulPrecision::bf16:
+      return 1e-2;
+    case MatmulPrecision::fp32:
+      break;
   }
   return 1e-4;
 }
@@ -62,9 +65,11 @@ TEST_CASE("matmul forward and backward against cblas, for each precision") {
       CHECK_CLOSE_SCALED(host(d_acc), acc, tol);
 
       std::vector<float> dinp = dinp0, dw = dw0;
-      kernels::matmul_backward<float>(dinp.data(), dw.data(), dout.data(), inp.data(), weight.data(), N, I, O);
+      kernels::matmul_backward<float>(dinp.data(), dw.data(), dout.data(), inp.data(), weight.data(), N, I,
+                                      O);
       auto d_dinp = to_device(ctx(), dinp0), d_dw = to_device(ctx(), dw0);
-      kc::matmul_backward(ctx(), d_dinp.data(), d_dw.data(), d_dout.data(), d_inp.data(), d_w.data(), N, I, O);
+      kc::matmul_backward(ctx(), d_dinp.data(), d_dw.data(), d_dout.data(), d_inp.data(), d_w.data(), N, I,
+                          O);
       CHECK_CLOSE_SCALED(host(d_dinp), dinp, tol);
       CHECK_CLOSE_SCALED(host(d_dw), dw, tol);
 
@@ -81,8 +86,10 @@ TEST_CASE("matmul forward and backward against cblas, for each precision") {
 
 TEST_CASE("matmul sizes are validated, and precision names parse") {
   DeviceBuffer<float> x(4);
-  CHECK(test::error_of([&] { kc::matmul_forward(ctx(), x.data(), x.data(), x.data(), 0, 2, 2); })
-            .find("cuda matmul_forward") != std::string::npos);
+  CHECK(test::error_of([&] {
+          kc::matmul_forward(ctx(), x.data(), x.data(), x.data(), 0, 2, 2);
+        }).find("cuda matmul_forward") != std::string::npos);
   CHECK(kc::parse_matmul_precision("bf16") == MatmulPrecision::bf16);
-  CHECK(test::error_of([] { kc::parse_matmul_precision("fp16"); }).find("fp32, tf32 or bf16") != std::string::npos);
+  CHECK(test::error_of([] { kc::parse_matmul_precision("fp16"); }).find("fp32, tf32 or bf16") !=
+        std::string::npos);
 }

@@ -30,8 +30,7 @@ struct Case {
   int64_t B, T, C;
   std::vector<float> w, u, k, v, gy, aa0, bb0, pp0, gaaT, gbbT, gw0, gu0;
   DeviceBuffer<float> dw, du, dk, dv, dgy, daa0, dbb0, dpp0, dgaaT, dgbbT;
-  Case(int64_t B_, int64_t T_, int64_t C_, uint64_t seed, double k_scale = 1.0)
-      : B(B_), T(T_), C(C_) {
+  Case(int64_t B_, int64_t T_, int64_t C_, uint64_t seed, double k_scale = 1.0) : B(B_), T(T_), C(C_) {
     const size_t n = static_cast<size_t>(B * T * C), s = static_cast<size_t>(B * C);
     w = uniform(C, seed, -5, 3);  // decays from slow to fast
     u = normal(C, seed + 1);
@@ -65,7 +64,8 @@ struct Results {
 };
 
 // a = aa e^pp and b = bb e^pp: what a (aa, bb, pp) triple stands for, free of the choice of pp.
-std::vector<double> sums(const std::vector<float>& aa, const std::vector<float>& bb, const std::vector<float>& pp) {
+std::vector<double> sums(const std::vector<float>& aa, const std::vector<float>& bb,
+                         const std::vector<float>& pp) {
   std::vector<double> s;
   for (size_t i = 0; i < aa.size(); ++i) {
     s.push_back(aa[i] * std::exp(static_cast<double>(pp[i])));
@@ -90,15 +90,17 @@ Results run_cpu(const Case& c, bool with_state, bool with_gout, const Wkv4Option
   const size_t n = c.n(), s = c.s();
   r.y.resize(n), r.aa.resize(s), r.bb.resize(s), r.pp.resize(s);
   r.boundary.resize(kernels::wkv4_boundary_size(c.B, c.T, c.C, opt.chunk_len));
-  kernels::wkv4_forward<float>(r.y.data(), r.boundary.data(), {r.aa.data(), r.bb.data(), r.pp.data()}, c.w.data(),
-                               c.u.data(), c.k.data(), c.v.data(), c.host_state(with_state), c.B, c.T, c.C, opt);
-  r.gk.resize(n), r.gv.resize(n), r.gw = c.gw0, r.gu = c.gu0, r.ga0.resize(s), r.gb0.resize(s), r.gp0.resize(s);
-  const Wkv4ConstState<float> gout = with_gout ? Wkv4ConstState<float>(c.gaaT.data(), c.gbbT.data(), r.pp.data())
-                                               : Wkv4ConstState<float>();
+  kernels::wkv4_forward<float>(r.y.data(), r.boundary.data(), {r.aa.data(), r.bb.data(), r.pp.data()},
+                               c.w.data(), c.u.data(), c.k.data(), c.v.data(), c.host_state(with_state), c.B,
+                               c.T, c.C, opt);
+  r.gk.resize(n), r.gv.resize(n), r.gw = c.gw0, r.gu = c.gu0, r.ga0.resize(s), r.gb0.resize(s),
+                                  r.gp0.resize(s);
+  const Wkv4ConstState<float> gout =
+      with_gout ? Wkv4ConstState<float>(c.gaaT.data(), c.gbbT.data(), r.pp.data()) : Wkv4ConstState<float>();
   kernels::wkv4_backward<float>(r.gk.data(), r.gv.data(), r.gw.data(), r.gu.data(),
-                                {r.ga0.data(), r.gb0.data(), r.gp0.data()}, c.gy.data(), gout, c.w.data(), c.u.data(),
-                                c.k.data(), c.v.data(), r.y.data(), r.boundary.data(), c.host_state(with_state), c.B,
-                                c.T, c.C, opt);
+                                {r.ga0.data(), r.gb0.data(), r.gp0.data()}, c.gy.data(), gout, c.w.data(),
+                                c.u.data(), c.k.data(), c.v.data(), r.y.data(), r.boundary.data(),
+                                c.host_state(with_state), c.B, c.T, c.C, opt);
   return r;
 }
 
@@ -106,17 +108,19 @@ Results run_cpu(const Case& c, bool with_state, bool with_gout, const Wkv4Option
 Results run_gpu(const Case& c, bool with_state, bool with_gout, const Wkv4Options& opt,
                 bool recompute_boundary = false) {
   const size_t n = c.n(), s = c.s();
-  DeviceBuffer<float> y(n), aa(s), bb(s), pp(s), boundary(kernels::wkv4_boundary_size(c.B, c.T, c.C, opt.chunk_len));
-  kernels::cuda::wkv4_forward(ctx(), y.data(), boundary.data(), {aa.data(), bb.data(), pp.data()}, c.dw.data(),
-                              c.du.data(), c.dk.data(), c.dv.data(), c.device_state(with_state), c.B, c.T, c.C, opt);
-  DeviceBuffer<float> gk(n), gv(n), gw = to_device(ctx(), c.gw0), gu = to_device(ctx(), c.gu0), ga0(s), gb0(s),
-                                    gp0(s);
+  DeviceBuffer<float> y(n), aa(s), bb(s), pp(s),
+      boundary(kernels::wkv4_boundary_size(c.B, c.T, c.C, opt.chunk_len));
+  kernels::cuda::wkv4_forward(ctx(), y.data(), boundary.data(), {aa.data(), bb.data(), pp.data()},
+                              c.dw.data(), c.du.data(), c.dk.data(), c.dv.data(), c.device_state(with_state),
+                              c.B, c.T, c.C, opt);
+  DeviceBuffer<float> gk(n), gv(n), gw = to_device(ctx(), c.gw0), gu = to_device(ctx(), c.gu0), ga0(s),
+                                    gb0(s), gp0(s);
   const Wkv4ConstState<float> gout =
       with_gout ? Wkv4ConstState<float>(c.dgaaT.data(), c.dgbbT.data(), nullptr) : Wkv4ConstState<float>();
-  kernels::cuda::wkv4_backward(ctx(), gk.data(), gv.data(), gw.data(), gu.data(), {ga0.data(), gb0.data(), gp0.data()},
-                               c.dgy.data(), gout, c.dw.data(), c.du.data(), c.dk.data(), c.dv.data(), y.data(),
-                               recompute_boundary ? nullptr : boundary.data(), c.device_state(with_state), c.B, c.T,
-                               c.C, opt);
+  kernels::cuda::wkv4_backward(
+      ctx(), gk.data(), gv.data(), gw.data(), gu.data(), {ga0.data(), gb0.data(), gp0.data()}, c.dgy.data(),
+      gout, c.dw.data(), c.du.data(), c.dk.data(), c.dv.data(), y.data(),
+      recompute_boundary ? nullptr : boundary.data(), c.device_state(with_state), c.B, c.T, c.C, opt);
   return {host(y),  host(aa), host(bb), host(pp),  host(boundary), host(gk),
           host(gv), host(gw), host(gu), host(ga0), host(gb0),      host(gp0)};
 }
@@ -151,7 +155,8 @@ TEST_CASE("T = 1: one step from the empty state and from a carried state") {
       CAPTURE(with_state);
       CAPTURE(int(sched));
       const Wkv4Options opt{64, sched};
-      check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C, 1e-4, 1e-3);
+      check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C, 1e-4,
+                 1e-3);
     }
   // one token from the empty state outputs v exactly (up to the division's rounding)
   const Results r = run_gpu(c, false, false, {64, Wkv4Schedule::automatic});
@@ -167,7 +172,8 @@ TEST_CASE("odd T, every chunk length (1, 7, 16, 64, T), both schedules, with and
         CAPTURE(L);
         CAPTURE(int(sched));
         const Wkv4Options opt{L, sched};
-        check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C, 1e-4, 1e-3);
+        check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C,
+                   1e-4, 1e-3);
       }
 }
 
@@ -195,12 +201,14 @@ TEST_CASE("T = 2^20 on one stream of 4 channels") {
 
 TEST_CASE("many channels: B = 8, T = 512, C = 1024") {
   const Case c(8, 512, 1024, 505);
-  for (Wkv4Schedule sched : {Wkv4Schedule::automatic, Wkv4Schedule::through_time, Wkv4Schedule::chunk_parallel})
+  for (Wkv4Schedule sched :
+       {Wkv4Schedule::automatic, Wkv4Schedule::through_time, Wkv4Schedule::chunk_parallel})
     for (bool with_state : {false, true}) {
       CAPTURE(int(sched));
       CAPTURE(with_state);
       const Wkv4Options opt{64, sched};
-      check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C, 1e-4, 1e-3);
+      check_same(run_gpu(c, with_state, with_state, opt), run_cpu(c, with_state, with_state, opt), c.C, 1e-4,
+                 1e-3);
     }
 }
 
@@ -224,15 +232,17 @@ TEST_CASE("sequential one-thread-per-channel baseline equals the CPU reference")
     const Case c(B, T, C, 707);
     const size_t n = c.n();
     std::vector<float> y(n), gk(n), gv(n), gw = c.gw0, gu = c.gu0;
-    kernels::wkv4_reference_forward<float>(y.data(), {}, c.w.data(), c.u.data(), c.k.data(), c.v.data(), {}, B, T, C);
-    kernels::wkv4_reference_backward<float>(gk.data(), gv.data(), gw.data(), gu.data(), c.gy.data(), c.w.data(),
-                                            c.u.data(), c.k.data(), c.v.data(), B, T, C);
-    DeviceBuffer<float> dy(n), dgk(n), dgv(n), q(n), r(n), dgw = to_device(ctx(), c.gw0), dgu = to_device(ctx(), c.gu0);
-    kernels::cuda::wkv4_sequential_forward(ctx(), dy.data(), c.dw.data(), c.du.data(), c.dk.data(), c.dv.data(), B, T,
-                                           C);
-    kernels::cuda::wkv4_sequential_backward(ctx(), dgk.data(), dgv.data(), dgw.data(), dgu.data(), q.data(), r.data(),
-                                            c.dgy.data(), c.dw.data(), c.du.data(), c.dk.data(), c.dv.data(), dy.data(),
-                                            B, T, C);
+    kernels::wkv4_reference_forward<float>(y.data(), {}, c.w.data(), c.u.data(), c.k.data(), c.v.data(), {},
+                                           B, T, C);
+    kernels::wkv4_reference_backward<float>(gk.data(), gv.data(), gw.data(), gu.data(), c.gy.data(),
+                                            c.w.data(), c.u.data(), c.k.data(), c.v.data(), B, T, C);
+    DeviceBuffer<float> dy(n), dgk(n), dgv(n), q(n), r(n), dgw = to_device(ctx(), c.gw0),
+                                                           dgu = to_device(ctx(), c.gu0);
+    kernels::cuda::wkv4_sequential_forward(ctx(), dy.data(), c.dw.data(), c.du.data(), c.dk.data(),
+                                           c.dv.data(), B, T, C);
+    kernels::cuda::wkv4_sequential_backward(ctx(), dgk.data(), dgv.data(), dgw.data(), dgu.data(), q.data(),
+                                            r.data(), c.dgy.data(), c.dw.data(), c.du.data(), c.dk.data(),
+                                            c.dv.data(), dy.data(), B, T, C);
     CHECK_CLOSE_SCALED(host(dy), y, 1e-4);
     CHECK_CLOSE_SCALED(host(dgk), gk, 1e-4);
     CHECK_CLOSE_SCALED(host(dgv), gv, 1e-4);
@@ -254,12 +264,16 @@ TEST_CASE("launcher errors name the op and the bad value") {
   DeviceBuffer<float> x(16);
   float* p = x.data();
   using kernels::cuda::wkv4_forward;
-  CHECK(test::error_of([&] { wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {}, 1, 0, 1, {}); }).find("T=0") !=
-        std::string::npos);
-  CHECK(test::error_of([&] { wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {}, 1, 1, 1, {0}); })
-            .find("cuda wkv4_forward: chunk length") != std::string::npos);
-  CHECK(test::error_of([&] { wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {p, nullptr, p}, 1, 1, 1, {}); })
-            .find("state_in") != std::string::npos);
-  CHECK(test::error_of([&] { wkv4_forward(ctx(), p, nullptr, {}, p, p, nullptr, p, {}, 1, 1, 1, {}); })
-            .find("k must not be null") != std::string::npos);
+  CHECK(test::error_of([&] {
+          wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {}, 1, 0, 1, {});
+        }).find("T=0") != std::string::npos);
+  CHECK(test::error_of([&] {
+          wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {}, 1, 1, 1, {0});
+        }).find("cuda wkv4_forward: chunk length") != std::string::npos);
+  CHECK(test::error_of([&] {
+          wkv4_forward(ctx(), p, nullptr, {}, p, p, p, p, {p, nullptr, p}, 1, 1, 1, {});
+        }).find("state_in") != std::string::npos);
+  CHECK(test::error_of([&] {
+          wkv4_forward(ctx(), p, nullptr, {}, p, p, nullptr, p, {}, 1, 1, 1, {});
+        }).find("k must not be null") != std::string::npos);
 }
