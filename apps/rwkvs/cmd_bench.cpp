@@ -10,6 +10,7 @@ void add_bench_command(CLI::App& app) {
   add_bench_train(*bench);
   add_bench_generate(*bench);
   add_bench_features(*bench);
+  add_bench_stream(*bench);
 }
 
 }  // namespace rwkvs::app

@@ -16,11 +16,13 @@ void add_eval_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_features_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_stream_command(CLI::App& app);
 
 // bench sub-subcommands
 void add_bench_wkv(CLI::App& bench);
 void add_bench_train(CLI::App& bench);
 void add_bench_generate(CLI::App& bench);
 void add_bench_features(CLI::App& bench);
+void add_bench_stream(CLI::App& bench);
 
 }  // namespace rwkvs::app

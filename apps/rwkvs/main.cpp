@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   rwkvs::app::add_bench_command(app);
   rwkvs::app::add_features_command(app);
   rwkvs::app::add_plot_command(app);
+  rwkvs::app::add_stream_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

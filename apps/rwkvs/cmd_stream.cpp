@@ -1,0 +1,239 @@
+// rwkvs stream: runs an audio classifier over a file or stdin as a stream, hop by hop as the audio
+// arrives, and prints JSON lines (the contract `rwkvs plot` reads; keep it stable):
+//   {"type":"header","labels":[...],"hop_s":<frame shift s>,"sample_rate":<model rate>}
+//   {"type":"frame","t":<s at frame end>,"p":[posteriors...]}                    with --posteriors
+//   {"type":"event","label":"yes","start":<s>,"end":<s>,"score":<0..1>}         per detection
+//   {"type":"summary","audio_s":..,"frames":..,"rtf":..,"latency_algorithmic_ms":..,
+//    "hop_compute_ms_p50":..,"hop_compute_ms_p99":..,"events":N}                at the end
+// Compute time per hop covers resampling, features, the model and the detector (not reading or
+// printing); rtf is its sum over the audio's duration.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "apps/rwkvs/audio_source.h"
+#include "apps/rwkvs/commands.h"
+#include "base/error.h"
+#include "frontends/audio/resampler.h"
+#include "src/core/latency_histogram.h"
+#include "src/core/threads.h"
+#include "src/core/timer.h"
+#include "src/infer/detector.h"
+#include "src/infer/stream_session.h"
+
+namespace rwkvs::app {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+struct StreamArgs {
+  std::string model;
+  AudioSourceSpec input;
+  double hop_ms = 100;
+  bool posteriors = false;
+  double threshold = 0.7;
+  double smooth_ms = 300;
+  double refractory_ms = 1000;
+  bool realtime = false;
+  int threads = 1;
+  std::string step_mode = "hop";
+};
+
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+// "%.9g": every float32 posterior reads back exactly; frame times print as their short decimals.
+void append_number(std::string& s, double v) {
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%.9g", v);
+  s.append(buf, static_cast<size_t>(n));
+}
+
+std::string frame_line(const FrameOutput& o) {
+  std::string s = "{\"type\":\"frame\",\"t\":";
+  append_number(s, o.time_s);
+  s += ",\"p\":[";
+  for (size_t k = 0; k < o.posteriors.size(); ++k) {
+    if (k) s += ',';
+    append_number(s, o.posteriors[k]);
+  }
+  s += "]}";
+  return s;
+}
+
+std::string event_line(const StreamModel& m, const Detection& d) {
+  return ojson{{"type", "event"},
+               {"label", m.labels()[static_cast<size_t>(d.label)]},
+               {"start", d.start_s},
+               {"end", d.end_s},
+               {"score", d.score}}
+      .dump();
+}
+
+// 6 significant digits: summary numbers are measurements, and read better short.
+double rounded(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return std::strtod(buf, nullptr);
+}
+
+void check_args(const StreamArgs& a) {
+  if (!(a.hop_ms > 0)) fail_usage("--hop-ms must be positive, got ", a.hop_ms);
+  if (!(a.threshold > 0 && a.threshold <= 1)) fail_usage("--threshold must be in (0, 1], got ", a.threshold);
+  if (!(a.smooth_ms >= 0)) fail_usage("--smooth-ms must be >= 0, got ", a.smooth_ms);
+  if (!(a.refractory_ms >= 0)) fail_usage("--refractory-ms must be >= 0, got ", a.refractory_ms);
+  if (a.threads < 0) fail_usage("--threads must be >= 0 (0: all cores), got ", a.threads);
+  if (a.step_mode != "hop" && a.step_mode != "frame")
+    fail_usage("--step-mode must be hop or frame, got '", a.step_mode, "'");
+}
+
+// One stream from source to stdout.
+class StreamRun {
+ public:
+  StreamRun(const StreamArgs& a, std::shared_ptr<const StreamModel> model, AudioSource& source)
+      : args_(a),
+        model_(std::move(model)),
+        source_(source),
+        session_(model_, parse_step_mode(a.step_mode)),
+        detector_(model_->labels(), model_->frame_shift_s(),
+                  DetectorOptions{a.threshold, a.smooth_ms / 1000, a.refractory_ms / 1000}) {}
+
+  void run() {
+    print_line(ojson{{"type", "header"},
+                     {"labels", model_->labels()},
+                     {"hop_s", model_->frame_shift_s()},
+                     {"sample_rate", model_->sample_rate()}}
+                   .dump());
+    std::fflush(stdout);
+    const double rate = source_.sample_rate();
+    const size_t hop = std::max<size_t>(1, static_cast<size_t>(std::llround(args_.hop_ms / 1000 * rate)));
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<float> samples;
+    for (;;) {
+      samples.clear();
+      if (source_.read(hop, &samples) == 0) break;
+      if (args_.realtime)  // the hop is complete when the wall clock reaches its last sample
+        std::this_thread::sleep_until(start + std::chrono::duration<double>(source_.samples_read() / rate));
+      Timer t;
+      session_.accept_waveform(rate, samples.data(), samples.size());
+      process();
+      record(t.seconds());
+    }
+    if (source_.samples_read() == 0) fail(source_.name(), ": contains no audio samples (zero length)");
+    Timer t;
+    session_.input_finished();
+    process();
+    detector_.finish(&events_);
+    record(t.seconds());
+    summary();
+  }
+
+ private:
+  // Steps the session and runs the detector over the new frames (the timed part of a hop).
+  void process() {
+    session_.step();
+    outputs_ = session_.take_outputs();
+    for (const FrameOutput& o : outputs_) detector_.push(o.time_s, o.posteriors.data(), &events_);
+  }
+
+  void record(double seconds) {
+    compute_s_ += seconds;
+    hops_.add(seconds);
+    print_pending();
+  }
+
+  void print_pending() {
+    if (args_.posteriors)
+      for (const FrameOutput& o : outputs_) print_line(frame_line(o));
+    frames_ += static_cast<int64_t>(outputs_.size());
+    outputs_.clear();
+    for (const Detection& d : events_) print_line(event_line(*model_, d));
+    event_count_ += static_cast<int64_t>(events_.size());
+    events_.clear();
+    std::fflush(stdout);
+  }
+
+  void summary() {
+    const double audio_s = static_cast<double>(source_.samples_read()) / source_.sample_rate();
+    // A frame is final once its window has arrived and the hop holding its end has been read; a
+    // resampler adds up to one block of input before its output appears.
+    double latency_ms = model_->window_s() * 1000 + args_.hop_ms;
+    if (session_.resampling()) latency_ms += Resampler::kBlock / source_.sample_rate() * 1000;
+    print_line(ojson{{"type", "summary"},
+                     {"audio_s", rounded(audio_s)},
+                     {"frames", frames_},
+                     {"rtf", rounded(compute_s_ / audio_s)},
+                     {"latency_algorithmic_ms", rounded(latency_ms)},
+                     {"hop_compute_ms_p50", rounded(hops_.percentile(0.5) * 1000)},
+                     {"hop_compute_ms_p99", rounded(hops_.percentile(0.99) * 1000)},
+                     {"events", event_count_}}
+                   .dump());
+    std::fflush(stdout);
+  }
+
+  const StreamArgs& args_;
+  std::shared_ptr<const StreamModel> model_;
+  AudioSource& source_;
+  StreamSession session_;
+  Detector detector_;
+  std::vector<FrameOutput> outputs_;
+  std::vector<Detection> events_;
+  LatencyHistogram hops_;
+  double compute_s_ = 0;
+  int64_t frames_ = 0, event_count_ = 0;
+};
+
+void run_stream(const StreamArgs& a) {
+  check_args(a);
+  set_num_threads(a.threads);
+  const auto model = StreamModel::load(a.model);
+  AudioSource source(a.input);
+  if (source.sample_rate() != model->sample_rate())
+    std::fprintf(stderr, "note: %s is at %g Hz; resampling to the model's %g Hz\n", source.name().c_str(),
+                 source.sample_rate(), model->sample_rate());
+  StreamRun(a, model, source).run();
+}
+
+}  // namespace
+
+void add_stream_command(CLI::App& app) {
+  auto a = std::make_shared<StreamArgs>();
+  CLI::App* cmd = app.add_subcommand("stream",
+                                     "Run an audio classifier over a file or stdin as a stream: JSON lines "
+                                     "of posteriors and keyword events");
+  cmd->add_option("--model", a->model, "Audio classifier (.safetensors from `rwkvs train --task classify`)")
+      ->required();
+  cmd->add_option("--input", a->input.path,
+                  "Audio file (any format libsndfile reads), or - for raw PCM on stdin")
+      ->required();
+  cmd->add_option("--format", a->input.format, "auto (decode by content) | s16le | f32le: raw PCM")
+      ->capture_default_str();
+  cmd->add_option("--rate", a->input.rate, "Raw PCM sample rate in Hz");
+  cmd->add_option("--channels", a->input.channels, "Raw PCM channels (mixed to mono)")->capture_default_str();
+  cmd->add_option("--hop-ms", a->hop_ms, "Audio processed per step, in ms")->capture_default_str();
+  cmd->add_flag("--posteriors", a->posteriors, "Print every frame's posteriors");
+  cmd->add_option("--threshold", a->threshold, "Smoothed posterior at which a keyword fires")
+      ->capture_default_str();
+  cmd->add_option("--smooth-ms", a->smooth_ms, "Moving-average window over the posteriors, in ms")
+      ->capture_default_str();
+  cmd->add_option("--refractory-ms", a->refractory_ms,
+                  "Time after an event before its keyword can fire again")
+      ->capture_default_str();
+  cmd->add_flag("--realtime", a->realtime,
+                "Pace file input to the wall clock (as if it came from a microphone)");
+  cmd->add_option("--threads", a->threads, "Threads for the model (0: all cores)")->capture_default_str();
+  cmd->add_option("--step-mode", a->step_mode,
+                  "hop: each hop's frames through the parallel form together (fastest); frame: one recurrent "
+                  "step per frame (bit-identical for any chunking)")
+      ->capture_default_str();
+  cmd->callback([a] { run_stream(*a); });
+}
+
+}  // namespace rwkvs::app
