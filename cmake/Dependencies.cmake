@@ -8,6 +8,7 @@ pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)  # double: the log-mel path
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)  # pictures (src/plot): PNG and SVG
 
 # OpenBLAS: prefer the OpenMP build so BLAS and our kernels share one libgomp thread pool
 # (the pthread build keeps its own spinning pool, which fights ours on a 2-core machine).
@@ -34,6 +35,7 @@ endif()
 
 if(RWKVS_TESTS)
   find_package(doctest CONFIG REQUIRED)
+  pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)  # test_plot parses the SVGs it draws
 endif()
 
 set(RWKVS_HAVE_MPI OFF)
