@@ -63,6 +63,18 @@ std::string format_tick(double value, double step, double largest) {
   return buf;
 }
 
+std::string join_to_fit(Canvas& canvas, const std::vector<std::string>& items, double width, double font) {
+  std::string line;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string longer = line.empty() ? items[i] : line + " · " + items[i];
+    const bool last = i + 1 == items.size();
+    if (canvas.text_width(last ? longer : longer + " · ...", font) > width)
+      return line.empty() ? line : line + " · ...";
+    line = longer;
+  }
+  return line;
+}
+
 Point legend_size(Canvas& canvas, const std::vector<LegendEntry>& entries, const PlotStyle& style) {
   const double pad = 6 * style.scale, swatch = 22 * style.scale, row = style.tick_font() * 1.5;
   double text = 0;
@@ -95,7 +107,7 @@ Axes::Axes(Canvas& canvas, const Rect& area, Range x, Range y, const PlotStyle& 
       y_(padded(y, 0)),
       style_(style),
       x_ticks_(nice_ticks(x_, std::max(2, static_cast<int>(area.w / (90 * style.scale))))),
-      y_ticks_(nice_ticks(y_, std::max(2, static_cast<int>(area.h / (45 * style.scale))))) {}
+      y_ticks_(nice_ticks(y_, std::max(3, static_cast<int>(area.h / (36 * style.scale))))) {}
 
 void Axes::draw_grid() {
   canvas_.fill_rect(area_, kWhite);

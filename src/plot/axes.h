@@ -32,6 +32,9 @@ std::vector<Tick> nice_ticks(Range r, int target);
 // 0.5e-3, 1.0e-3, 1.5e-3 rather than mixing exponents.
 std::string format_tick(double value, double step, double largest = 0);
 
+// The items joined by " · ", as many as fit in 'width' pixels at 'font' size ("..." marks a cut).
+std::string join_to_fit(Canvas& canvas, const std::vector<std::string>& items, double width, double font);
+
 struct LegendEntry {
   std::string label;
   Rgb color;

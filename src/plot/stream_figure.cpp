@@ -142,19 +142,21 @@ void draw_events(Canvas& canvas, Axes& ax, const PosteriorTrack& track, const st
   }
 }
 
-std::string summary_line(const Audio& audio, const PosteriorTrack& track, double duration) {
+std::vector<std::string> summary_items(const Audio& audio, const PosteriorTrack& track, double duration) {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "%.2f s at %.0f Hz · %lld posterior frames, %d classes · %zu detection%s",
-                duration, audio.sample_rate, static_cast<long long>(track.frames()), track.classes(),
-                track.events.size(), track.events.size() == 1 ? "" : "s");
-  std::string s = buf;
-  for (size_t i = 0; i < track.events.size() && i < 6; ++i) {
-    const DetectionEvent& e = track.events[i];
-    std::snprintf(buf, sizeof buf, "%s %s at %.2f s", i == 0 ? ":" : ",", e.label.c_str(), e.start);
-    s += buf;
+  std::vector<std::string> items;
+  std::snprintf(buf, sizeof buf, "%.2f s at %.0f Hz", duration, audio.sample_rate);
+  items.push_back(buf);
+  std::snprintf(buf, sizeof buf, "%lld posterior frames, %d classes", static_cast<long long>(track.frames()),
+                track.classes());
+  items.push_back(buf);
+  std::snprintf(buf, sizeof buf, "%zu detection%s", track.events.size(), track.events.size() == 1 ? "" : "s");
+  items.push_back(buf);
+  for (const DetectionEvent& e : track.events) {
+    std::snprintf(buf, sizeof buf, "%s at %.2f s", e.label.c_str(), e.start);
+    items.push_back(buf);
   }
-  if (track.events.size() > 6) s += ", ...";
-  return s;
+  return items;
 }
 
 }  // namespace
@@ -191,8 +193,10 @@ StreamFigureLayout plot_stream_figure(const Audio& audio, const PosteriorTrack& 
 
   canvas.text({pad, pad}, o.title.empty() ? "Stream" : o.title,
               {.size = 17 * s, .bold = true, .v = Align::start});
-  canvas.text({pad, pad + 24 * s}, summary_line(audio, track, duration),
-              {.size = style.tick_font(), .color = kSubtleInk, .v = Align::start});
+  canvas.text(
+      {pad, pad + 24 * s},
+      join_to_fit(canvas, summary_items(audio, track, duration), o.width - 2 * pad, style.tick_font()),
+      {.size = style.tick_font(), .color = kSubtleInk, .v = Align::start});
 
   // Spectrogram panel.
   const DisplaySpectrogram spec = display_log_mel(audio, o, layout.spectrogram.w);

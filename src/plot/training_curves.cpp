@@ -81,21 +81,21 @@ std::string fmt(const char* format, double v) {
   return buf;
 }
 
-std::string summary_line(const TrainingHistory& h, const std::vector<double>& loss_smooth) {
-  std::string s = std::to_string(h.lines) + " records";
+std::vector<std::string> summary_items(const TrainingHistory& h, const std::vector<double>& loss_smooth) {
+  std::vector<std::string> items = {std::to_string(h.lines) + " records"};
   std::vector<double> all_steps(h.loss.step);
   all_steps.insert(all_steps.end(), h.lr.step.begin(), h.lr.step.end());
   for (const Series& v : h.validation) all_steps.insert(all_steps.end(), v.step.begin(), v.step.end());
   const Range steps = finite_range(all_steps);
-  s += " · steps " + fmt("%.0f", steps.lo) + "–" + fmt("%.0f", steps.hi);
+  items.push_back("steps " + fmt("%.0f", steps.lo) + "–" + fmt("%.0f", steps.hi));
   std::vector<double> times(h.loss.time);
   for (const Series& v : h.validation) times.insert(times.end(), v.time.begin(), v.time.end());
   const Range t = finite_range(times);
-  if (!times.empty() && t.hi > 0) s += " · " + format_duration(t.hi);
-  if (!loss_smooth.empty()) s += " · loss " + fmt("%.4g", loss_smooth.back()) + " (smoothed)";
+  if (!times.empty() && t.hi > 0) items.push_back(format_duration(t.hi));
+  if (!loss_smooth.empty()) items.push_back("loss " + fmt("%.4g", loss_smooth.back()) + " (smoothed)");
   for (const Series& v : h.validation)
-    if (!v.empty()) s += " · " + v.name + " " + fmt("%.4g", v.value.back());
-  return s;
+    if (!v.empty()) items.push_back(v.name + " " + fmt("%.4g", v.value.back()));
+  return items;
 }
 
 }  // namespace
@@ -176,7 +176,8 @@ std::vector<PanelPlacement> plot_training_curves(const TrainingHistory& h, const
   const double pad = 14 * s, header = 58 * s;
   canvas.text({pad, pad}, o.title.empty() ? "Training curves" : "Training curves — " + o.title,
               {.size = 17 * s, .bold = true, .v = Align::start});
-  canvas.text({pad, pad + 24 * s}, summary_line(h, loss_smooth),
+  canvas.text({pad, pad + 24 * s},
+              join_to_fit(canvas, summary_items(h, loss_smooth), o.width - 2 * pad, style.tick_font()),
               {.size = style.tick_font(), .color = kSubtleInk, .v = Align::start});
 
   const int n = static_cast<int>(panels.size());

@@ -21,6 +21,13 @@ double number_or_nan(const json& rec, const char* key, const std::string& where)
   return it->get<double>();
 }
 
+// "val_*" numbers, except sizes such as val_count (how many examples were evaluated).
+bool is_validation_metric(const std::string& key) {
+  const std::string count = "_count";
+  return key.rfind("val_", 0) == 0 &&
+         !(key.size() >= count.size() && key.compare(key.size() - count.size(), count.size(), count) == 0);
+}
+
 void append(Series& s, double step, double time, double value) {
   if (!std::isfinite(value)) return;
   s.step.push_back(step);
@@ -77,7 +84,7 @@ TrainingHistory read_training_history(const std::string& path) {
     append(h.loss, step, time, loss);
     append(h.lr, step, time, lr);
     for (const auto& [key, value] : rec.items()) {
-      if (key.rfind("val_", 0) != 0 || !value.is_number()) continue;
+      if (!is_validation_metric(key) || !value.is_number()) continue;
       auto it = std::find_if(h.validation.begin(), h.validation.end(),
                              [&](const Series& s) { return s.name == key; });
       if (it == h.validation.end()) {

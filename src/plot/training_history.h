@@ -4,8 +4,9 @@
 //
 // Each non-blank line is one JSON object with a numeric "step". Read when present: "time"
 // (seconds since the run started), "loss", "lr", and every "val_*" key holding a number
-// (val_bpb, val_loss, val_accuracy, ...: each becomes its own series). Other keys (grad_norm,
-// tokens_per_s, final, confusion matrices) are ignored; null values (NaN written by JSON) leave a
+// (val_bpb, val_loss, val_accuracy, ...: each becomes its own series) except "*_count" (the size
+// of the validation set, not a metric). Other keys (grad_norm, tokens_per_s, final, per-class
+// objects, confusion matrices) are ignored; null values (NaN written by JSON) leave a
 // gap. A resumed run appends to the same log: its clock restarts, so times are offset to keep
 // wall-clock time running, and if it resumed from an earlier step than the log reached, the
 // records it replays replace the older ones.
