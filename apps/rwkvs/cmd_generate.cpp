@@ -1,5 +1,11 @@
-// rwkvs generate: continue a prompt with a trained model in recurrent mode, printing tokens as they
-// come. Byte-level models take and print text; id models take and print whitespace-separated ids.
+// rwkvs generate: continue a prompt with a trained model in recurrent mode.
+//   text:  byte-level models take and print text; id models take and print whitespace-separated ids.
+//   audio: mu-law models write --seconds of audio to --out (16-bit PCM WAV, growing as it is made),
+//          continuing an optional --prompt audio file; Ctrl-C finishes the file and exits 130.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -8,8 +14,10 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "frontends/text/byte_tokenizer.h"
+#include "src/audio/clip_loader.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
+#include "src/infer/audio_generator.h"
 #include "src/infer/sampler.h"
 #include "src/model/checkpoint.h"
 #include "src/model/rwkv4.h"
@@ -20,9 +28,12 @@ namespace {
 struct GenerateArgs {
   std::string model, prompt = "\n";
   int64_t tokens = 200;
+  double seconds = 5;
+  std::string out;
   uint64_t seed = 0;
   int threads = 0;
   SamplerOptions sampler;
+  CLI::Option *prompt_opt = nullptr, *tokens_opt = nullptr, *seconds_opt = nullptr, *out_opt = nullptr;
 };
 
 std::vector<int32_t> prompt_ids(const std::string& prompt, const ModelConfig& c) {
@@ -46,11 +57,8 @@ void emit(int32_t id, const ModelConfig& c) {
   std::fflush(stdout);
 }
 
-void run_generate(const GenerateArgs& a) {
-  validate_sampler(a.sampler);
+void generate_text(const GenerateArgs& a, const Model& model) {
   if (a.tokens < 0) fail_usage("--tokens must not be negative");
-  set_num_threads(a.threads);
-  const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
   std::vector<int32_t> prompt = prompt_ids(a.prompt, c);
   if (prompt.empty()) prompt.push_back(c.tokenizer == "bytes" ? '\n' : 0);
@@ -70,6 +78,90 @@ void run_generate(const GenerateArgs& a) {
                a.tokens / std::max(timer.seconds(), 1e-9));
 }
 
+std::atomic<bool> g_stop{false};
+extern "C" void on_generate_sigint(int) { g_stop = true; }
+
+// Routes Ctrl-C to g_stop while audio is generated, so the file is finished rather than lost.
+class StopOnInterrupt {
+ public:
+  StopOnInterrupt() {
+    g_stop = false;
+    previous_ = std::signal(SIGINT, on_generate_sigint);
+  }
+  ~StopOnInterrupt() { std::signal(SIGINT, previous_); }
+  StopOnInterrupt(const StopOnInterrupt&) = delete;
+  StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
+
+ private:
+  void (*previous_)(int) = SIG_DFL;
+};
+
+void generate_audio(const GenerateArgs& a, const Model& model) {
+  const double rate = mulaw_model_rate(model, a.model);
+  std::vector<float> prompt;
+  if (a.prompt_opt->count() > 0) {
+    AudioExample ex;
+    ex.path = a.prompt;
+    double from = 0;
+    prompt = load_clip(ex, rate, &from);
+    if (from > 0)
+      std::fprintf(stderr, "note: resampling the prompt from %g Hz to the model's %g Hz\n", from, rate);
+  }
+  AudioGenerateOptions o;
+  o.seconds = a.seconds;
+  o.sampler = a.sampler;
+  o.seed = a.seed;
+  const bool tty = ::isatty(::fileno(stderr));
+  int64_t next_line = 0;  // without a terminal: one progress line per second of audio
+  auto progress = [&](const AudioGenerateProgress& p) {
+    const double speed = static_cast<double>(p.samples) / std::max(p.wall_seconds, 1e-9);
+    if (tty) {
+      std::fprintf(stderr, "\r%.2f / %.2f s generated | %.0f samples/s (%.2fx real time)   ",
+                   static_cast<double>(p.samples) / rate, static_cast<double>(p.total) / rate, speed, speed / rate);
+    } else if (p.samples >= next_line || p.samples == p.total) {
+      std::fprintf(stderr, "%.2f / %.2f s generated | %.0f samples/s (%.2fx real time)\n",
+                   static_cast<double>(p.samples) / rate, static_cast<double>(p.total) / rate, speed, speed / rate);
+      next_line = p.samples + static_cast<int64_t>(rate);
+    }
+    std::fflush(stderr);
+  };
+  if (!prompt.empty())
+    std::fprintf(stderr, "feeding a %.2f s prompt (%zu samples)\n", static_cast<double>(prompt.size()) / rate,
+                 prompt.size());
+  AudioGenerateResult r;
+  {
+    StopOnInterrupt guard;
+    r = generate_audio_file(model, prompt, a.out, o, &g_stop, progress);
+  }
+  if (tty) std::fputc('\n', stderr);
+  std::fprintf(stderr, "%s %.2f s of audio (%lld samples at %g Hz) to %s in %.2f s: %.0f samples/s\n",
+               r.interrupted ? "interrupted: wrote" : "wrote", static_cast<double>(r.samples) / rate,
+               static_cast<long long>(r.samples), rate, a.out.c_str(), r.wall_seconds,
+               static_cast<double>(r.samples) / std::max(r.wall_seconds, 1e-9));
+  if (r.interrupted) throw Interrupted();
+}
+
+void run_generate(const GenerateArgs& a) {
+  validate_sampler(a.sampler);
+  set_num_threads(a.threads);
+  const Model model = load_model(a.model);
+  const ModelConfig& c = model.config();
+  if (c.frames_input() || c.classes_head())
+    fail_usage("'", a.model, "' is a classifier (", c.input_kind, " input, ", c.head_kind,
+               " head); generate needs a language model");
+  if (c.tokenizer == "mulaw") {
+    if (a.out_opt->count() == 0)
+      fail_usage("'", a.model, "' is an audio (mu-law) model: give --out FILE.wav (and --seconds)");
+    if (a.tokens_opt->count() > 0) fail_usage("--tokens does not apply to an audio model; use --seconds");
+    generate_audio(a, model);
+  } else {
+    if (a.seconds_opt->count() > 0 || a.out_opt->count() > 0)
+      fail_usage("--seconds and --out are for audio (mu-law) models; '", a.model, "' is a text model (tokenizer ",
+                 c.tokenizer, ")");
+    generate_text(a, model);
+  }
+}
+
 }  // namespace
 
 void add_generate_command(CLI::App& app) {
@@ -77,14 +169,17 @@ void add_generate_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("generate", "Continue a prompt with a trained model (recurrent mode)");
   cmd->option_defaults()->always_capture_default();
   cmd->add_option("--model", a->model, "model .safetensors")->required();
-  cmd->add_option("--prompt", a->prompt, "text to continue (token ids for non-byte models)");
-  cmd->add_option("--tokens", a->tokens, "tokens to generate");
+  a->prompt_opt = cmd->add_option(
+      "--prompt", a->prompt, "text to continue (token ids for non-byte models; an audio file for mu-law models)");
+  a->tokens_opt = cmd->add_option("--tokens", a->tokens, "text: tokens to generate");
+  a->seconds_opt = cmd->add_option("--seconds", a->seconds, "audio: seconds of audio to generate");
+  a->out_opt = cmd->add_option("--out", a->out, "audio: output WAV file (16-bit PCM at the model's rate)");
   cmd->add_option("--temperature", a->sampler.temperature, "softmax temperature (0 = greedy)");
   cmd->add_option("--top-k", a->sampler.top_k, "keep the k most likely tokens (0 = off)");
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus sampling mass (1 = off)");
   cmd->add_option("--alpha", a->sampler.alpha, "RWKV rule: drop tokens with p < alpha * p_max^power (0 = off)");
   cmd->add_option("--power", a->sampler.power, "RWKV rule exponent");
-  cmd->add_option("--seed", a->seed, "sampling seed (same seed, same text)");
+  cmd->add_option("--seed", a->seed, "sampling seed (same seed, same output)");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
   cmd->callback([a] { run_generate(*a); });
 }

@@ -1,13 +1,16 @@
 // rwkvs train: train a model.
 //   --task text      byte-level language model on a text file
 //   --task classify  keyword spotting / utterance classification on an audio dataset
+//   --task audio-lm  next-sample language model on mu-law audio
 // Options a task does not use are rejected; unset options take the task's defaults.
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
+#include "src/train/audio_lm_trainer.h"
 #include "src/train/classify_trainer.h"
 #include "src/train/text_trainer.h"
 
@@ -22,8 +25,15 @@ struct TrainFlags {
   ClassifyTrainOptions given_audio;
   std::string frontend = "fbank";
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> common;
-  std::vector<CLI::Option*> text_only, audio_only;
+  // Flags that only some tasks take, with those tasks.
+  std::vector<std::pair<CLI::Option*, std::vector<std::string>>> restricted;
+  CLI::Option *sample_rate = nullptr, *val_fraction = nullptr, *eval_tokens = nullptr;
 };
+
+CLI::Option* only_for(TrainFlags& f, CLI::Option* opt, std::vector<std::string> tasks) {
+  f.restricted.emplace_back(opt, std::move(tasks));
+  return opt;
+}
 
 template <class T>
 void add_common(CLI::App* cmd, TrainFlags& f, const char* name, T TrainOptions::*field, const std::string& help) {
@@ -36,15 +46,16 @@ void apply_common(const TrainFlags& f, TrainOptions& o) {
     if (opt->count() > 0) copy(o);
 }
 
-void reject(const std::vector<CLI::Option*>& opts, const std::string& task) {
-  for (CLI::Option* o : opts)
-    if (o->count() > 0) fail_usage(o->get_name(), " does not apply to --task ", task);
+void reject_inapplicable(const TrainFlags& f) {
+  for (const auto& [opt, tasks] : f.restricted)
+    if (opt->count() > 0 && std::find(tasks.begin(), tasks.end(), f.task) == tasks.end())
+      fail_usage(opt->get_name(), " does not apply to --task ", f.task);
 }
 
 void run_train(TrainFlags& f) {
+  reject_inapplicable(f);
   TrainResult r;
   if (f.task == "text") {
-    reject(f.audio_only, "text");
     TextTrainOptions o;
     apply_common(f, o);
     o.optimizer = f.given.optimizer;
@@ -52,8 +63,15 @@ void run_train(TrainFlags& f) {
     o.val_fraction = f.given.val_fraction;
     o.out_dir = f.given.out_dir.empty() ? "runs/text" : f.given.out_dir;
     r = train_text(o);
+  } else if (f.task == "audio-lm") {
+    AudioLmTrainOptions o;  // task defaults, then the flags given
+    apply_common(f, o);
+    o.optimizer = f.given.optimizer;
+    if (f.sample_rate->count() > 0) o.sample_rate = f.given_audio.frontend.fbank.sample_rate;
+    if (f.val_fraction->count() > 0) o.val_fraction = f.given.val_fraction;
+    if (f.eval_tokens->count() > 0) o.eval_samples = f.given.eval_tokens;
+    r = train_audio_lm(o);
   } else {
-    reject(f.text_only, "classify");
     ClassifyTrainOptions o = f.given_audio;  // task defaults plus the audio-only flags
     apply_common(f, o);
     o.optimizer = f.given.optimizer;
@@ -76,31 +94,38 @@ void add_train_command(CLI::App& app) {
   auto f = std::make_shared<TrainFlags>();
   f->given.out_dir.clear();
   CLI::App* cmd = app.add_subcommand(
-      "train", "Train an RWKV-4 model: --task text (byte-level LM on a text file) or --task classify (audio dataset)");
-  cmd->add_option("--task", f->task, "what to train: text or classify")
-      ->check(CLI::IsMember({"text", "classify"}))
+      "train",
+      "Train an RWKV-4 model: --task text (byte-level LM on a text file), --task classify (audio dataset) or "
+      "--task audio-lm (mu-law audio LM)");
+  cmd->add_option("--task", f->task, "what to train: text, classify or audio-lm")
+      ->check(CLI::IsMember({"text", "classify", "audio-lm"}))
       ->capture_default_str();
   add_common(cmd, *f, "--data", &TrainOptions::data,
-             "training data: a text file (text); a Speech Commands style folder or a JSON-lines manifest (classify)");
+             "training data: a text file (text); a Speech Commands style folder or a JSON-lines manifest (classify); "
+             "a folder of audio files (searched recursively), a JSON-lines manifest or one audio file (audio-lm)");
   add_common(cmd, *f, "--out", &TrainOptions::out_dir,
              "output folder: model.safetensors, model_best.safetensors, model.opt.safetensors, train_log.jsonl "
-             "[default: runs/text, runs/kws]");
-  add_common(cmd, *f, "--ctx", &TrainOptions::ctx, "text: bytes per training window [256]");
-  add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32]");
-  add_common(cmd, *f, "--layers", &TrainOptions::layers, "RWKV-4 blocks of a new model [text 6, classify 4]");
-  add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96]");
-  add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3]");
+             "[default: runs/text, runs/kws, runs/audio-lm]");
+  add_common(cmd, *f, "--ctx", &TrainOptions::ctx,
+             "positions per training window: text bytes, audio-lm samples [text 256, audio-lm 16384]");
+  add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32, audio-lm 1]");
+  add_common(cmd, *f, "--layers", &TrainOptions::layers,
+             "RWKV-4 blocks of a new model [text 6, classify 4, audio-lm 2]");
+  add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96, audio-lm 128]");
+  add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3, audio-lm 4e-3]");
   add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
-  add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50]");
+  add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5]");
   add_common(cmd, *f, "--steps", &TrainOptions::steps, "optimizer steps in all (0: use --minutes) [0]");
-  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [0]");
+  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [0, audio-lm 5]");
   add_common(cmd, *f, "--stop-at-step", &TrainOptions::stop_at_step,
              "save and stop at this step, to continue later with --resume [0 = off]");
   add_common(cmd, *f, "--threads", &TrainOptions::threads, "threads (0 = all cores) [0]");
   add_common(cmd, *f, "--seed", &TrainOptions::seed, "seed for initialisation, sampling and augmentation [1]");
-  add_common(cmd, *f, "--eval-every", &TrainOptions::eval_every, "evaluate on held-out data every N steps [100]");
-  add_common(cmd, *f, "--save-every", &TrainOptions::save_every, "checkpoint every N steps (and at the end) [500]");
-  add_common(cmd, *f, "--log-every", &TrainOptions::log_every, "print a progress line every N steps [10]");
+  add_common(cmd, *f, "--eval-every", &TrainOptions::eval_every,
+             "evaluate on held-out data every N steps [100, audio-lm 20]");
+  add_common(cmd, *f, "--save-every", &TrainOptions::save_every,
+             "checkpoint every N steps (and at the end) [500, audio-lm 100]");
+  add_common(cmd, *f, "--log-every", &TrainOptions::log_every, "print a progress line every N steps [10, audio-lm 5]");
   add_common(cmd, *f, "--chunk", &TrainOptions::chunk, "WKV chunk length [64]");
   {
     CLI::Option* o = cmd->add_flag("--resume", f->given.resume, "continue the checkpoint in --out exactly");
@@ -113,42 +138,46 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--clip", f->given.optimizer.clip_norm, "gradient clipping by global norm (0 = off)")
       ->capture_default_str();
   cmd->add_option("--beta2", f->given.optimizer.beta2, "AdamW beta2")->capture_default_str();
-  // text only
-  f->text_only.push_back(cmd->add_option("--eval-tokens", f->given.eval_tokens, "text: held-out tokens per evaluation")
-                             ->capture_default_str());
-  f->text_only.push_back(
-      cmd->add_option("--val-fraction", f->given.val_fraction, "text: fraction of the file (its tail) held out")
-          ->capture_default_str());
-  // classify only
+  // text and audio-lm
+  const std::vector<std::string> text_lm = {"text", "audio-lm"};
+  f->eval_tokens = only_for(*f, cmd->add_option("--eval-tokens", f->given.eval_tokens,
+                                                "text, audio-lm: held-out predictions per evaluation")
+                                    ->capture_default_str(),
+                            text_lm);
+  f->val_fraction =
+      only_for(*f, cmd->add_option("--val-fraction", f->given.val_fraction,
+                                   "text: fraction of the file (its tail) held out; audio-lm: share of speakers held "
+                                   "out (one file: its tail)")
+                       ->capture_default_str(),
+               text_lm);
+  // classify and audio-lm
   ClassifyTrainOptions& a = f->given_audio;
-  f->audio_only.push_back(
-      cmd->add_option("--frontend", f->frontend, "classify: features fbank, mel or mfcc")->capture_default_str());
-  f->audio_only.push_back(cmd->add_option("--num-mel-bins", a.frontend.fbank.num_mel_bins, "classify: mel bins")
-                              ->capture_default_str());
-  f->audio_only.push_back(
-      cmd->add_option("--sample-rate", a.frontend.fbank.sample_rate, "classify: model sample rate (audio is resampled)")
-          ->capture_default_str());
-  f->audio_only.push_back(cmd->add_option("--pool", a.pool, "classify: utterance logits from the last frame or the mean")
-                              ->check(CLI::IsMember({"last", "mean"}))
-                              ->capture_default_str());
-  f->audio_only.push_back(cmd->add_flag("!--no-augment", a.augment, "classify: train on the clips as they are"));
-  f->audio_only.push_back(
+  f->sample_rate = only_for(*f, cmd->add_option("--sample-rate", a.frontend.fbank.sample_rate,
+                                                "classify, audio-lm: model sample rate (audio is resampled; audio-lm: "
+                                                "8000 or 16000)")
+                                    ->capture_default_str(),
+                            {"classify", "audio-lm"});
+  // classify only (an initializer list is evaluated in order, so --help lists them as written)
+  const std::initializer_list<CLI::Option*> classify_flags = {
+      cmd->add_option("--frontend", f->frontend, "classify: features fbank, mel or mfcc")->capture_default_str(),
+      cmd->add_option("--num-mel-bins", a.frontend.fbank.num_mel_bins, "classify: mel bins")->capture_default_str(),
+      cmd->add_option("--pool", a.pool, "classify: utterance logits from the last frame or the mean")
+          ->check(CLI::IsMember({"last", "mean"}))
+          ->capture_default_str(),
+      cmd->add_flag("!--no-augment", a.augment, "classify: train on the clips as they are"),
       cmd->add_option("--shift", a.augmentation.shift_s, "classify: random time shift, seconds either way")
-          ->capture_default_str());
-  f->audio_only.push_back(
-      cmd->add_option("--gain-db", a.augmentation.gain_db, "classify: random gain range (+-dB)")->capture_default_str());
-  f->audio_only.push_back(cmd->add_option("--noise-prob", a.augmentation.noise_prob,
-                                          "classify: chance of mixing _background_noise_ into a clip")
-                              ->capture_default_str());
-  f->audio_only.push_back(
+          ->capture_default_str(),
+      cmd->add_option("--gain-db", a.augmentation.gain_db, "classify: random gain range (+-dB)")->capture_default_str(),
+      cmd->add_option("--noise-prob", a.augmentation.noise_prob,
+                      "classify: chance of mixing _background_noise_ into a clip")
+          ->capture_default_str(),
       cmd->add_option("--snr-min", a.augmentation.snr_db_min, "classify: lowest SNR of mixed noise (dB)")
-          ->capture_default_str());
-  f->audio_only.push_back(
+          ->capture_default_str(),
       cmd->add_option("--snr-max", a.augmentation.snr_db_max, "classify: highest SNR of mixed noise (dB)")
-          ->capture_default_str());
-  f->audio_only.push_back(
-      cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"));
-  f->audio_only.push_back(cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest"));
+          ->capture_default_str(),
+      cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"),
+      cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest")};
+  for (CLI::Option* o : classify_flags) only_for(*f, o, {"classify"});
   cmd->callback([f] { run_train(*f); });
 }
 
