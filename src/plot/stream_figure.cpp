@@ -116,8 +116,8 @@ void draw_colorbar(Canvas& canvas, const Rect& bar, double range_db, const PlotS
   }
 }
 
-// Event labels go in the headroom above posterior 1.0, in the first of a few rows where they do
-// not overlap an earlier label.
+// Event labels go in the headroom above posterior 1.0, in the first of three rows where they do
+// not overlap an earlier label; where all three are taken the event keeps its span unlabelled.
 void draw_events(Canvas& canvas, Axes& ax, const PosteriorTrack& track, const std::vector<Rgb>& colors,
                  double alpha, const PlotStyle& style) {
   for (const DetectionEvent& e : track.events)
@@ -130,7 +130,8 @@ void draw_events(Canvas& canvas, Axes& ax, const PosteriorTrack& track, const st
     const std::string text = e.label + score;
     const double x = ax.px(e.start) + pad, w = canvas.text_width(text, font, true);
     size_t row = 0;
-    while (row + 1 < row_end.size() && row_end[row] > x) ++row;
+    while (row < row_end.size() && row_end[row] > x) ++row;
+    if (row == row_end.size()) continue;  // too crowded to label: the span and its color remain
     row_end[row] = x + w + 2 * pad;
     canvas.clipped(ax.area(), [&] {
       canvas.text({x, ax.area().y + pad + row_h * static_cast<double>(row)}, text,
