@@ -8,7 +8,20 @@ pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
 pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3)  # double: the log-mel path
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
-pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)  # pictures (src/plot): PNG and SVG
+# Pictures (rwkvs plot, src/plot) need cairo. AUTO builds them when cairo is found (a GPU box
+# without it still builds everything else); ON fails loudly without it.
+set(RWKVS_PLOT AUTO CACHE STRING "Build rwkvs plot with cairo: AUTO, ON or OFF")
+set(RWKVS_HAVE_PLOT OFF)
+if(NOT RWKVS_PLOT STREQUAL "OFF")
+  if(RWKVS_PLOT STREQUAL "ON")
+    pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo)
+  else()
+    pkg_check_modules(CAIRO QUIET IMPORTED_TARGET cairo)
+  endif()
+  if(CAIRO_FOUND)
+    set(RWKVS_HAVE_PLOT ON)
+  endif()
+endif()
 
 # OpenBLAS: prefer the OpenMP build so BLAS and our kernels share one libgomp thread pool
 # (the pthread build keeps its own spinning pool, which fights ours on a 2-core machine).
@@ -35,7 +48,9 @@ endif()
 
 if(RWKVS_TESTS)
   find_package(doctest CONFIG REQUIRED)
-  pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)  # test_plot parses the SVGs it draws
+  if(RWKVS_HAVE_PLOT)
+    pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat)  # test_plot parses the SVGs it draws
+  endif()
 endif()
 
 set(RWKVS_HAVE_MPI OFF)
