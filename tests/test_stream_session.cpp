@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <thread>
 
 #include "base/error.h"
 #include "frontends/audio/resampler.h"
@@ -365,6 +366,27 @@ TEST_CASE("a batch of 3 sessions stepped together equals each stepped alone") {
   CHECK_THROWS_WITH_AS(batch.step({&a, &b}), doctest::Contains("same step mode"), Error);
   CHECK_THROWS_WITH_AS(batch.step({&a, &other}), doctest::Contains("in a batch of model"), Error);
   CHECK_THROWS_WITH_AS(batch.step({&a, &a}), doctest::Contains("appears twice"), Error);
+}
+
+TEST_CASE("sessions of one shared model on several threads give the single-thread results") {
+  const auto model = test::random_stream_model(11);
+  std::vector<std::vector<float>> audio;
+  for (uint64_t i = 0; i < 4; ++i) audio.push_back(test::synthetic_audio(1.5, kRate, 30 + i));
+  for (StepMode mode : {StepMode::hop, StepMode::frame}) {
+    std::vector<std::vector<FrameOutput>> want(4), got(4);
+    for (size_t i = 0; i < 4; ++i) {
+      StreamSession s(model, mode);
+      want[i] = stream_in_chunks(s, audio[i], kRate, [] { return size_t{1600}; });
+    }
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < 4; ++i)
+      threads.emplace_back([&, i] {
+        StreamSession s(model, mode);
+        got[i] = stream_in_chunks(s, audio[i], kRate, [] { return size_t{1600}; });
+      });
+    for (std::thread& t : threads) t.join();
+    for (size_t i = 0; i < 4; ++i) CHECK(bitwise_equal(got[i], want[i]));
+  }
 }
 
 TEST_CASE("memory does not grow: 10 minutes through one session stay bounded") {

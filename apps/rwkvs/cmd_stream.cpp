@@ -68,20 +68,20 @@ std::string frame_line(const FrameOutput& o) {
   return s;
 }
 
+// 6 significant digits: scores and measurements read better short.
+double rounded(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return std::strtod(buf, nullptr);
+}
+
 std::string event_line(const StreamModel& m, const Detection& d) {
   return ojson{{"type", "event"},
                {"label", m.labels()[static_cast<size_t>(d.label)]},
                {"start", d.start_s},
                {"end", d.end_s},
-               {"score", d.score}}
+               {"score", rounded(d.score)}}
       .dump();
-}
-
-// 6 significant digits: summary numbers are measurements, and read better short.
-double rounded(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return std::strtod(buf, nullptr);
 }
 
 void check_args(const StreamArgs& a) {

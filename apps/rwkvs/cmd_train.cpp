@@ -116,7 +116,7 @@ void add_train_command(CLI::App& app) {
   add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
   add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5]");
   add_common(cmd, *f, "--steps", &TrainOptions::steps, "optimizer steps in all (0: use --minutes) [0]");
-  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [0, audio-lm 5]");
+  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [text 0, classify 8, audio-lm 5]");
   add_common(cmd, *f, "--stop-at-step", &TrainOptions::stop_at_step,
              "save and stop at this step, to continue later with --resume [0 = off]");
   add_common(cmd, *f, "--threads", &TrainOptions::threads, "threads (0 = all cores) [0]");
@@ -129,9 +129,9 @@ void add_train_command(CLI::App& app) {
   add_common(cmd, *f, "--chunk", &TrainOptions::chunk, "WKV chunk length [64]");
   {
     CLI::Option* o = cmd->add_flag("--resume", f->given.resume, "continue the checkpoint in --out exactly");
-    f->common.emplace_back(o, [f](TrainOptions& t) { t.resume = f->given.resume; });
+    f->common.emplace_back(o, [flags = f.get()](TrainOptions& t) { t.resume = flags->given.resume; });
     o = cmd->add_flag("--overwrite", f->given.overwrite, "start a new model even if --out holds a checkpoint");
-    f->common.emplace_back(o, [f](TrainOptions& t) { t.overwrite = f->given.overwrite; });
+    f->common.emplace_back(o, [flags = f.get()](TrainOptions& t) { t.overwrite = flags->given.overwrite; });
   }
   cmd->add_option("--weight-decay", f->given.optimizer.weight_decay, "AdamW weight decay (matrices only)")
       ->capture_default_str();
@@ -174,6 +174,13 @@ void add_train_command(CLI::App& app) {
       cmd->add_option("--snr-min", a.augmentation.snr_db_min, "classify: lowest SNR of mixed noise (dB)")
           ->capture_default_str(),
       cmd->add_option("--snr-max", a.augmentation.snr_db_max, "classify: highest SNR of mixed noise (dB)")
+          ->capture_default_str(),
+      cmd->add_option("--context-prob", a.augmentation.context_prob,
+                      "classify: chance of preceding a clip by the tail of another (streams carry history)")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str(),
+      cmd->add_option("--context-s", a.augmentation.context_s, "classify: longest such tail (seconds)")
+          ->check(CLI::Range(0.0, 10.0))
           ->capture_default_str(),
       cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"),
       cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest")};
