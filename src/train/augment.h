@@ -13,6 +13,10 @@ struct AugmentOptions {
   double noise_prob = 0.8;   // chance of mixing in a background-noise segment
   double snr_db_min = 0.0;   // SNR range of the mixed noise
   double snr_db_max = 20.0;
+  // Streams carry history: with this chance a clip is preceded by the tail (up to context_s) of
+  // another random clip, so the label must come from the most recent word, not from a fresh state.
+  double context_prob = 0.5;
+  double context_s = 1.0;
 };
 
 // Augments x in place (its length is kept). noises: whole background recordings at the same rate.
