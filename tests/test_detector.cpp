@@ -92,13 +92,15 @@ TEST_CASE("the moving average: a one-frame spike is smoothed away, a long platea
   CHECK(e[0].score == doctest::Approx(1.0));
 }
 
-TEST_CASE("the average covers only the frames seen so far at the start") {
+TEST_CASE("at the start the frames before the stream count as zero: first-frame guesses do not fire") {
   Track k = flat(100);
-  set(k.yes, 0, 5, 1.0f);
+  set(k.yes, 0, 5, 1.0f);  // 5/30 at most
+  CHECK(run(k, DetectorOptions{}).empty());
+  set(k.yes, 0, 40, 1.0f);
   const std::vector<Detection> e = run(k, DetectorOptions{});
   REQUIRE(e.size() == 1);
-  CHECK(e[0].start_s == doctest::Approx(0.01));  // 1/1 at the first frame
-  CHECK(e[0].end_s == doctest::Approx(0.08));    // 5/8 < 0.7 at frame 8
+  CHECK(e[0].start_s == doctest::Approx(0.21));  // 21/30 = 0.7 at frame 21
+  CHECK(e[0].end_s == doctest::Approx(0.50));    // 40 - 10 = 30 frames later, 20/30 < 0.7
 }
 
 TEST_CASE("refractory time: the same class cannot fire again too soon; other classes can") {
@@ -151,10 +153,13 @@ TEST_CASE("reset forgets the averages, open events and refractory times") {
   d.reset();
   d.finish(&events);
   CHECK(events.empty());        // the open event was forgotten
-  d.push(0.01, high, &events);  // a fresh average: 1/1, and no refractory time left over
-  d.push(0.02, low, &events);   // 1/2 < 0.7
+  // A fresh average (21 of 30 frames to fire, as at the start) and no refractory time left over.
+  for (int t = 0; t < 21; ++t) d.push(0.01 * (t + 1), high, &events);
+  CHECK(events.empty());
+  for (int t = 21; t < 31; ++t) d.push(0.01 * (t + 1), low, &events);  // the first high leaves at 0.31
   REQUIRE(events.size() == 1);
-  CHECK(events[0].start_s == doctest::Approx(0.01));
+  CHECK(events[0].start_s == doctest::Approx(0.21));
+  CHECK(events[0].end_s == doctest::Approx(0.31));
 }
 
 TEST_CASE("bad options are errors") {

@@ -41,12 +41,13 @@ void Detector::push(double time_s, const float* posteriors, std::vector<Detectio
   std::copy_n(posteriors, K, ring_.data() + static_cast<size_t>(frames_seen_ % window_) * K);
   ++frames_seen_;
   last_time_ = time_s;
-  // The average of the rows filled so far, summed afresh (no running sum to drift).
-  const int64_t rows = std::min<int64_t>(frames_seen_, window_);
+  // The average over the whole window, summed afresh (no running sum to drift). Frames before the
+  // stream count as zero: a model that has heard almost nothing yet gives no evidence, and averaging
+  // only the few frames seen would let its first-frame guesses fire.
   for (size_t k = 0; k < K; ++k) {
     double sum = 0;
-    for (int64_t r = 0; r < rows; ++r) sum += ring_[static_cast<size_t>(r) * K + k];
-    smoothed_[k] = static_cast<float>(sum / static_cast<double>(rows));
+    for (int64_t r = 0; r < window_; ++r) sum += ring_[static_cast<size_t>(r) * K + k];
+    smoothed_[k] = static_cast<float>(sum / static_cast<double>(window_));
   }
   for (size_t k = 0; k < K; ++k) {
     ClassTrack& t = tracks_[k];

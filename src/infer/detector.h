@@ -1,6 +1,6 @@
 #pragma once
 // Keyword events from per-frame posteriors: each class's posterior is smoothed by a moving average
-// over the last smooth_s seconds of frames (fewer at the start); a class fires when its smoothed
+// over the last smooth_s seconds of frames (frames before the stream count as 0); a class fires when its smoothed
 // posterior reaches the threshold, and the event lasts until the first frame where it falls below
 // (or the end of the input). Labels starting with '_' (_unknown_, _silence_, ...) are fillers and
 // never fire. After an event ends, its class cannot start another for refractory_s seconds; a rise
