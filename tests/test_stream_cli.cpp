@@ -126,6 +126,7 @@ TEST_CASE("a file: header, frames, summary; posteriors equal the library session
   CHECK(summary.at("latency_algorithmic_ms").get<double>() == doctest::Approx(125.0));  // 25 ms window + hop
   CHECK(summary.at("hop_compute_ms_p50").get<double>() > 0);
   CHECK(summary.at("hop_compute_ms_p99").get<double>() >= summary.at("hop_compute_ms_p50").get<double>());
+  CHECK(summary.at("peak_rss_mb").get<double>() > 0);
   CHECK(summary.at("events") == of_type(r, "event").size());
 
   // Frame stepping agrees within rounding; without --posteriors no frame lines are printed.

@@ -4,10 +4,11 @@
 //   {"type":"frame","t":<s at frame end>,"p":[posteriors...]}                    with --posteriors
 //   {"type":"event","label":"yes","start":<s>,"end":<s>,"score":<0..1>}         per detection
 //   {"type":"summary","audio_s":..,"frames":..,"rtf":..,"latency_algorithmic_ms":..,
-//    "hop_compute_ms_p50":..,"hop_compute_ms_p99":..,"events":N}                at the end
+//    "hop_compute_ms_p50":..,"hop_compute_ms_p99":..,"events":N,"peak_rss_mb":..}  at the end
 // Compute time per hop covers resampling, features, the model and the detector (not reading or
 // printing); rtf is its sum over the audio's duration.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "base/error.h"
 #include "frontends/audio/resampler.h"
 #include "src/core/latency_histogram.h"
+#include "src/core/peak_memory.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
 #include "src/infer/detector.h"
@@ -49,12 +51,47 @@ void print_line(const std::string& line) {
   std::fputc('\n', stdout);
 }
 
-// "%.9g": every float32 posterior reads back exactly; frame times print as their short decimals.
-void append_number(std::string& s, double v) {
-  char buf[32];
-  const int n = std::snprintf(buf, sizeof buf, "%.9g", v);
+// Numbers printed with a given count of significant digits ("%.9g": every float32 posterior reads
+// back exactly; "%.6g": scores and measurements read better short). Non-finite values are null.
+void append_number(std::string& s, double v, int digits = 9) {
+  if (!std::isfinite(v)) {
+    s += "null";
+    return;
+  }
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof buf, "%.*g", digits, v);
   s.append(buf, static_cast<size_t>(n));
 }
+
+// A flat JSON object built in order, with numbers at the precision asked for (nlohmann's shortest
+// round-trip printing is not always shortest: 0.828347 came out as 0.8283470000000001).
+class JsonLine {
+ public:
+  explicit JsonLine(const char* type) { text(std::string("type"), type); }
+  JsonLine& text(const std::string& key, const std::string& value) {
+    field(key);
+    s_ += ojson(value).dump();
+    return *this;
+  }
+  JsonLine& number(const std::string& key, double v, int digits = 6) {
+    field(key);
+    append_number(s_, v, digits);
+    return *this;
+  }
+  JsonLine& integer(const std::string& key, int64_t v) {
+    field(key);
+    s_ += std::to_string(v);
+    return *this;
+  }
+  std::string str() const { return s_ + "}"; }
+
+ private:
+  void field(const std::string& key) {
+    s_ += s_.size() > 1 ? "," : "";
+    s_ += ojson(key).dump() + ":";
+  }
+  std::string s_ = "{";
+};
 
 std::string frame_line(const FrameOutput& o) {
   std::string s = "{\"type\":\"frame\",\"t\":";
@@ -68,20 +105,13 @@ std::string frame_line(const FrameOutput& o) {
   return s;
 }
 
-// 6 significant digits: scores and measurements read better short.
-double rounded(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return std::strtod(buf, nullptr);
-}
-
 std::string event_line(const StreamModel& m, const Detection& d) {
-  return ojson{{"type", "event"},
-               {"label", m.labels()[static_cast<size_t>(d.label)]},
-               {"start", d.start_s},
-               {"end", d.end_s},
-               {"score", rounded(d.score)}}
-      .dump();
+  return JsonLine("event")
+      .text("label", m.labels()[static_cast<size_t>(d.label)])
+      .number("start", d.start_s, 9)
+      .number("end", d.end_s, 9)
+      .number("score", d.score)
+      .str();
 }
 
 void check_args(const StreamArgs& a) {
@@ -166,15 +196,18 @@ class StreamRun {
     // resampler adds up to one block of input before its output appears.
     double latency_ms = model_->window_s() * 1000 + args_.hop_ms;
     if (session_.resampling()) latency_ms += Resampler::kBlock / source_.sample_rate() * 1000;
-    print_line(ojson{{"type", "summary"},
-                     {"audio_s", rounded(audio_s)},
-                     {"frames", frames_},
-                     {"rtf", rounded(compute_s_ / audio_s)},
-                     {"latency_algorithmic_ms", rounded(latency_ms)},
-                     {"hop_compute_ms_p50", rounded(hops_.percentile(0.5) * 1000)},
-                     {"hop_compute_ms_p99", rounded(hops_.percentile(0.99) * 1000)},
-                     {"events", event_count_}}
-                   .dump());
+    // peak_rss_mb is the process's peak: constant-memory streaming shows as the same number after a
+    // minute and after hours of input on stdin.
+    print_line(JsonLine("summary")
+                   .number("audio_s", audio_s, 9)
+                   .integer("frames", frames_)
+                   .number("rtf", compute_s_ / audio_s)
+                   .number("latency_algorithmic_ms", latency_ms)
+                   .number("hop_compute_ms_p50", hops_.percentile(0.5) * 1000)
+                   .number("hop_compute_ms_p99", hops_.percentile(0.99) * 1000)
+                   .integer("events", event_count_)
+                   .number("peak_rss_mb", peak_rss_mb())
+                   .str());
     std::fflush(stdout);
   }
 
