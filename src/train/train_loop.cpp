@@ -164,8 +164,10 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     if (step % o.log_every == 0 || eval_now || step == 1) {
       const double remaining =
           sched.total == kUnknownTotal ? std::nan("") : elapsed / (step - start_step) * (sched.total - step);
-      std::printf("step %lld/%lld | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
-                  static_cast<long long>(step), static_cast<long long>(sched.total), loss_avg / avg_n,
+      // Before a time budget is turned into a step count the total is unknown: "?".
+      const std::string total = sched.total == kUnknownTotal ? "?" : std::to_string(sched.total);
+      std::printf("step %lld/%s | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
+                  static_cast<long long>(step), total.c_str(), loss_avg / avg_n,
                   val_text.c_str(), lr, pos_s, format_duration(remaining).c_str());
       std::fflush(stdout);
       loss_avg = 0;
