@@ -14,6 +14,32 @@ double rms(const std::vector<float>& x) {
 
 }  // namespace
 
+double speech_end_s(const std::vector<float>& x, double sample_rate) {
+  const auto frame = std::max<size_t>(1, static_cast<size_t>(sample_rate * 0.01));
+  const size_t frames = x.size() / frame + (x.size() % frame ? 1 : 0);
+  std::vector<double> energy(frames, 0.0);  // mean square per frame
+  double loudest = 0;
+  for (size_t f = 0; f < frames; ++f) {
+    const size_t begin = f * frame, end = std::min(x.size(), begin + frame);
+    for (size_t i = begin; i < end; ++i) energy[f] += double(x[i]) * x[i];
+    energy[f] /= static_cast<double>(end - begin);
+    loudest = std::max(loudest, energy[f]);
+  }
+  if (loudest <= 0) return 0;
+  const double floor = loudest * 1e-3;  // -30 dB in power
+  for (size_t f = frames; f-- > 0;)
+    if (energy[f] >= floor) return static_cast<double>(std::min(x.size(), (f + 1) * frame)) / sample_rate;
+  return 0;
+}
+
+void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng) {
+  const double end_s = speech_end_s(x, sample_rate);
+  if (end_s <= 0) return;
+  const double keep_s = end_s + min_s + rng.uniform() * (max_s - min_s);
+  const auto keep = static_cast<size_t>(keep_s * sample_rate);
+  if (keep < x.size()) x.resize(keep);
+}
+
 void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,
                   double sample_rate, Rng& rng) {
   const auto n = static_cast<int64_t>(x.size());

@@ -17,7 +17,20 @@ struct AugmentOptions {
   // another random clip, so the label must come from the most recent word, not from a fresh state.
   double context_prob = 0.5;
   double context_s = 1.0;
+  // A stream needs the word named soon after it ends, before the next one starts: with this chance
+  // a clip is cut a random [tail_min_s, tail_max_s] after its last loud frame, so last-frame pooling
+  // learns to answer early rather than from the clip's long silent end.
+  double tail_prob = 0.5;
+  double tail_min_s = 0.1;  // at least the largest shift, which may delay the clip
+  double tail_max_s = 0.3;
 };
+
+// The time in seconds at the end of the last 10 ms frame whose RMS is within 30 dB of the loudest
+// frame's (0 for silence or an empty clip).
+double speech_end_s(const std::vector<float>& x, double sample_rate);
+
+// Cuts x to speech_end_s + a random time in [min_s, max_s] when that is shorter than x.
+void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng);
 
 // Augments x in place (its length is kept). noises: whole background recordings at the same rate.
 void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,

@@ -32,6 +32,9 @@ class ClassifyTask : public TrainTask {
     dopt.validation_manifest = o.validation_manifest;
     dopt.test_manifest = o.test_manifest;
     data_ = load_audio_dataset(o.data, dopt);
+    if (o.augmentation.tail_min_s > o.augmentation.tail_max_s)
+      fail_usage("--tail-min-s (", o.augmentation.tail_min_s, ") must not exceed --tail-max-s (",
+                 o.augmentation.tail_max_s, ")");
     if (data_.train.empty()) fail("dataset '", o.data, "' has no training examples");
   }
 
@@ -109,7 +112,13 @@ class ClassifyTask : public TrainTask {
         const size_t len = std::min(prev.size(), static_cast<size_t>(rng.below(max_len + 1)));
         augmented_[b].assign(prev.end() - static_cast<std::ptrdiff_t>(len), prev.end());
       }
-      augmented_[b].insert(augmented_[b].end(), train_.waves[i].begin(), train_.waves[i].end());
+      if (o_.augment && rng.uniform() < o_.augmentation.tail_prob) {
+        std::vector<float> clip = train_.waves[i];
+        trim_tail(clip, frontend_.sample_rate(), o_.augmentation.tail_min_s, o_.augmentation.tail_max_s, rng);
+        augmented_[b].insert(augmented_[b].end(), clip.begin(), clip.end());
+      } else {
+        augmented_[b].insert(augmented_[b].end(), train_.waves[i].begin(), train_.waves[i].end());
+      }
       labels_[b] = train_.labels[i];
       if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
       waves[b] = &augmented_[b];
