@@ -36,9 +36,11 @@ CLI::Option* only_for(TrainFlags& f, CLI::Option* opt, std::vector<std::string> 
 }
 
 template <class T>
-void add_common(CLI::App* cmd, TrainFlags& f, const char* name, T TrainOptions::*field, const std::string& help) {
+CLI::Option* add_common(CLI::App* cmd, TrainFlags& f, const char* name, T TrainOptions::*field,
+                        const std::string& help) {
   CLI::Option* opt = cmd->add_option(name, f.given.*field, help);
   f.common.emplace_back(opt, [&f, field](TrainOptions& o) { o.*field = f.given.*field; });
+  return opt;
 }
 
 void apply_common(const TrainFlags& f, TrainOptions& o) {
@@ -106,8 +108,11 @@ void add_train_command(CLI::App& app) {
   add_common(cmd, *f, "--out", &TrainOptions::out_dir,
              "output folder: model.safetensors, model_best.safetensors, model.opt.safetensors, train_log.jsonl "
              "[default: runs/text, runs/kws, runs/audio-lm]");
-  add_common(cmd, *f, "--ctx", &TrainOptions::ctx,
-             "positions per training window: text bytes, audio-lm samples [text 256, audio-lm 16384]");
+  only_for(*f,
+           add_common(cmd, *f, "--ctx", &TrainOptions::ctx,
+                      "text, audio-lm: positions per training window, bytes or samples [text 256, audio-lm 16384] "
+                      "(classify trains on whole clips)"),
+           {"text", "audio-lm"});
   add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32, audio-lm 1]");
   add_common(cmd, *f, "--layers", &TrainOptions::layers,
              "RWKV-4 blocks of a new model [text 6, classify 4, audio-lm 2]");
@@ -180,6 +185,16 @@ void add_train_command(CLI::App& app) {
           ->check(CLI::Range(0.0, 1.0))
           ->capture_default_str(),
       cmd->add_option("--context-s", a.augmentation.context_s, "classify: longest such tail (seconds)")
+          ->check(CLI::Range(0.0, 10.0))
+          ->capture_default_str(),
+      cmd->add_option("--tail-prob", a.augmentation.tail_prob,
+                      "classify: chance of cutting a clip shortly after its last loud frame (answer early)")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str(),
+      cmd->add_option("--tail-min-s", a.augmentation.tail_min_s, "classify: shortest kept tail after it (seconds)")
+          ->check(CLI::Range(0.0, 10.0))
+          ->capture_default_str(),
+      cmd->add_option("--tail-max-s", a.augmentation.tail_max_s, "classify: longest kept tail after it (seconds)")
           ->check(CLI::Range(0.0, 10.0))
           ->capture_default_str(),
       cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"),
