@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "kernels/cuda/context.h"
+#include "kernels/cuda/cublas_library.cuh"
 #include "kernels/cuda/launch.cuh"
 
 namespace rwkvs::kernels::cuda {
@@ -41,17 +42,24 @@ OwnedCudaContext::OwnedCudaContext(MatmulPrecision precision, int device) {
   check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep), op,
              "setting the pool threshold");
   check_cuda(cudaStreamCreate(&ctx_.stream), op, "cudaStreamCreate");
-  if (cublasCreate(&ctx_.cublas) != CUBLAS_STATUS_SUCCESS) {
+  const CublasLibrary* cublas = nullptr;
+  try {
+    cublas = &cublas_library();
+  } catch (...) {
+    cudaStreamDestroy(ctx_.stream);
+    throw;
+  }
+  if (cublas->create(&ctx_.cublas) != CUBLAS_STATUS_SUCCESS) {
     cudaStreamDestroy(ctx_.stream);
     fail(op, ": cublasCreate failed");
   }
-  cublasSetStream(ctx_.cublas, ctx_.stream);
+  cublas->set_stream(ctx_.cublas, ctx_.stream);
   ctx_.precision = precision;
 }
 
 OwnedCudaContext::~OwnedCudaContext() {
   if (ctx_.stream) cudaStreamSynchronize(ctx_.stream);
-  if (ctx_.cublas) cublasDestroy(ctx_.cublas);
+  if (ctx_.cublas) cublas_library().destroy(ctx_.cublas);  // loaded: the handle exists
   if (ctx_.stream) cudaStreamDestroy(ctx_.stream);
 }
 

@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "kernels/cuda/cublas_library.cuh"
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/matmul.h"
 
@@ -28,14 +29,15 @@ void gemm(const CudaContext& ctx, const char* op, cublasOperation_t ta, cublasOp
           int64_t n, int64_t k, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
           float* C, int64_t ldc) {
   if (!ctx.cublas) fail(op, ": the context has no cuBLAS handle (use OwnedCudaContext)");
-  if (cublasSetStream(ctx.cublas, ctx.stream) != CUBLAS_STATUS_SUCCESS) fail(op, ": cublasSetStream failed");
+  const CublasLibrary& cublas = cublas_library();
+  if (cublas.set_stream(ctx.cublas, ctx.stream) != CUBLAS_STATUS_SUCCESS) fail(op, ": cublasSetStream failed");
   const float alpha = 1.0f;
   const cublasStatus_t st =
-      cublasGemmEx(ctx.cublas, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), &alpha,
+      cublas.gemm_ex(ctx.cublas, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), &alpha,
                    A, CUDA_R_32F, static_cast<int>(lda), B, CUDA_R_32F, static_cast<int>(ldb), &beta, C,
                    CUDA_R_32F, static_cast<int>(ldc), compute_type(ctx.precision), CUBLAS_GEMM_DEFAULT);
   if (st != CUBLAS_STATUS_SUCCESS)
-    fail(op, ": cublasGemmEx failed: ", cublasGetStatusName(st), " (", cublasGetStatusString(st), ")");
+    fail(op, ": cublasGemmEx failed: ", cublas.status_name(st), " (", cublas.status_string(st), ")");
 }
 
 void validate(const char* op, int64_t N, int64_t I, int64_t O) {
