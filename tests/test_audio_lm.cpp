@@ -244,6 +244,11 @@ TEST_CASE("generation writes a valid growing WAV, reproducibly, and honours a pr
   REQUIRE(run(gen + "--seed 2 --out " + dir + "/c.wav") == 0);
   CHECK(read_bytes(dir + "/a.wav") == read_bytes(dir + "/b.wav"));
   CHECK(read_bytes(dir + "/a.wav") != read_bytes(dir + "/c.wav"));
+  // Audio samples plainly by default (the RWKV rule's alpha is 0 unless given).
+  REQUIRE(run(gen + "--seed 1 --alpha 0 --out " + dir + "/plain.wav") == 0);
+  REQUIRE(run(gen + "--seed 1 --alpha 0.9 --power 1 --out " + dir + "/cut.wav") == 0);
+  CHECK(read_bytes(dir + "/a.wav") == read_bytes(dir + "/plain.wav"));
+  CHECK(read_bytes(dir + "/a.wav") != read_bytes(dir + "/cut.wav"));
   REQUIRE(run(gen + "--seed 1 --prompt " + dir + "/p1.wav --out " + dir + "/p1a.wav", &log) == 0);
   CHECK(log.find("resampling the prompt from 16000 Hz") != std::string::npos);
   REQUIRE(run(gen + "--seed 1 --prompt " + dir + "/p1.wav --out " + dir + "/p1b.wav") == 0);
