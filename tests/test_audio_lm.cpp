@@ -179,7 +179,7 @@ TEST_CASE("a T = 65,536 window runs forward and backward through the task") {
   CHECK(task.positions_per_step() == 65536);
   std::vector<float> grads(m.params_size(), 0.0f);
   Rng rng(1);
-  const double loss = task.forward_backward(m, rng, grads.data(), {});
+  const double loss = task.forward_backward(m, rng, BatchShard::whole(o.batch), grads.data(), {});
   CHECK(loss == doctest::Approx(std::log(256.0)).epsilon(0.05));  // a fresh model is close to uniform
   double norm = 0;
   for (float g : grads) norm += static_cast<double>(g) * g;
@@ -188,6 +188,35 @@ TEST_CASE("a T = 65,536 window runs forward and backward through the task") {
   const EvalResult e = task.evaluate(m, {});
   CHECK(e.metrics.at("val_bits").get<double>() == doctest::Approx(8.0).epsilon(0.05));
   CHECK(peak_rss_mb() > 0);
+}
+
+TEST_CASE("shards of a batch (data parallelism) average to the whole batch's loss and gradient") {
+  const std::string dir = test::temp_dir("alm_shards");
+  write_wav(dir + "/a.wav", 8000, tone(8000, 1.0, 300, 4));
+  AudioLmTrainOptions o;
+  set_num_threads(1);
+  o.data = dir + "/a.wav";
+  o.ctx = 100;
+  o.batch = 4;
+  o.layers = 1;
+  o.embd = 16;
+  o.sample_rate = 8000;
+  AudioLmTask task(o);
+  Model m(task.new_model_config(o));
+  init_random(m, 3);
+  task.attach_model(m, "test");
+  std::vector<float> whole(m.params_size(), 0.0f), sum(m.params_size(), 0.0f);
+  Rng rng(9);
+  const double whole_loss = task.forward_backward(m, rng, BatchShard::whole(4), whole.data(), {});
+  double shard_loss = 0;
+  for (int64_t r = 0; r < 2; ++r) {  // two "ranks", each drawing the same global batch
+    Rng same(9);
+    std::vector<float> g(m.params_size(), 0.0f);
+    shard_loss += task.forward_backward(m, same, BatchShard{2 * r, 2}, g.data(), {}) / 2;
+    for (size_t i = 0; i < g.size(); ++i) sum[i] += g[i] / 2;
+  }
+  CHECK(shard_loss == doctest::Approx(whole_loss).epsilon(1e-6));
+  CHECK_ARRAYS_CLOSE(sum.data(), whole.data(), whole.size(), 1e-7, 1e-5);
 }
 
 TEST_CASE("B windows run one at a time give the gradient of one batch of B") {
@@ -207,7 +236,7 @@ TEST_CASE("B windows run one at a time give the gradient of one batch of B") {
   task.attach_model(m, "test");
   std::vector<float> got(m.params_size(), 0.0f), want(m.params_size(), 0.0f);
   Rng rng_a(7), rng_b(7);
-  const double loss = task.forward_backward(m, rng_a, got.data(), {});
+  const double loss = task.forward_backward(m, rng_a, BatchShard::whole(o.batch), got.data(), {});
   // The same windows as one (B, T) batch.
   std::vector<int32_t> windows, in(3 * 200), target(3 * 200);
   task.corpus().sample_windows(rng_b, 3, 201, windows);

@@ -10,6 +10,7 @@
 
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
+#include "src/dist/communicator.h"
 #include "src/train/audio_lm_trainer.h"
 #include "src/train/classify_trainer.h"
 #include "src/train/text_trainer.h"
@@ -56,6 +57,9 @@ void reject_inapplicable(const TrainFlags& f) {
 
 void run_train(TrainFlags& f) {
   reject_inapplicable(f);
+  // Under mpirun: start MPI before any work; only rank 0 prints progress (errors still reach stderr).
+  dist::Communicator& comm = dist::Communicator::world();
+  if (!comm.is_root() && !std::freopen("/dev/null", "w", stdout)) fail("rank ", comm.rank(), ": cannot silence stdout");
   TrainResult r;
   if (f.task == "text") {
     TextTrainOptions o;

@@ -5,8 +5,11 @@
 
 #include "apps/rwkvs/commands.h"
 #include "base/error.h"
+#include "src/dist/communicator.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"rwkv-stream: train and run RWKV-4 models on long audio and text sequences"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "rwkvs 0.1.0");
@@ -39,3 +42,8 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
+
+}  // namespace
+
+// A data-parallel job (mpirun) ends through the communicator: a failing rank aborts the others.
+int main(int argc, char** argv) { return rwkvs::dist::finish_world(run(argc, argv)); }

@@ -63,13 +63,14 @@ std::string AudioLmTask::describe(const Model& model) const {
   return buf;
 }
 
-double AudioLmTask::forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) {
-  const int64_t B = o_.batch, T = o_.ctx;
-  corpus_->sample_windows(rng, B, T + 1, window_);
+double AudioLmTask::forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+                                     const ForwardOptions& fopt) {
+  const int64_t B = shard.count, T = o_.ctx;
+  corpus_->sample_windows(rng, o_.batch, T + 1, window_);
   targets_.resize(T);
   double loss = 0;
   for (int64_t b = 0; b < B; ++b) {
-    const int32_t* w = window_.data() + b * (T + 1);
+    const int32_t* w = window_.data() + (shard.begin + b) * (T + 1);
     std::copy(w + 1, w + T + 1, targets_.begin());
     rwkv4_forward(model, acts_, w, 1, T, nullptr, nullptr, fopt);
     loss += lm_loss_backward(acts_, targets_.data(), kMuLawClasses);

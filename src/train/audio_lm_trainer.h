@@ -31,7 +31,8 @@ class AudioLmTask : public TrainTask {
   // Checks the model is a 256-class mu-law lm model, then loads the data at its sample rate.
   void attach_model(const Model& model, const std::string& path) override;
   std::string describe(const Model& model) const override;
-  double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) override;
+  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+                          const ForwardOptions& fopt) override;
   int64_t positions_per_step() const override { return o_.batch * o_.ctx; }
   EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override;
 

@@ -98,11 +98,13 @@ class ClassifyTask : public TrainTask {
     return buf;
   }
 
-  double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) override {
+  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+                          const ForwardOptions& fopt) override {
+    // Every clip of the global batch is drawn and augmented (the random stream must not depend on
+    // the shard); only the shard's clips are featurised and run.
     const int64_t B = o_.batch;
     augmented_.resize(B);
     labels_.resize(B);
-    std::vector<const std::vector<float>*> waves(B);
     for (int64_t b = 0; b < B; ++b) {
       const size_t i = rng.below(train_.waves.size());
       augmented_[b].clear();
@@ -121,13 +123,14 @@ class ClassifyTask : public TrainTask {
       }
       labels_[b] = train_.labels[i];
       if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
-      waves[b] = &augmented_[b];
     }
+    std::vector<const std::vector<float>*> waves;
+    for (int64_t b = shard.begin; b < shard.begin + shard.count; ++b) waves.push_back(&augmented_[b]);
     featurize_batch(*computer_, waves, batch_);
-    positions_ += batch_.B * batch_.T;
+    positions_ += o_.batch * batch_.T;  // the global batch (this shard's padded length)
     rwkv4_forward(model, acts_, ModelInput{nullptr, batch_.frames.data()}, batch_.B, batch_.T, nullptr, nullptr,
                   fopt);
-    const double loss = classification_loss_backward(acts_, batch_.lengths.data(), labels_.data(),
+    const double loss = classification_loss_backward(acts_, batch_.lengths.data(), labels_.data() + shard.begin,
                                                      model.config().pool, model.config().output_dim());
     rwkv4_backward(model, acts_, grads, fopt);
     ++steps_;

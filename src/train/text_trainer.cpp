@@ -35,16 +35,19 @@ class TextTask : public TrainTask {
     return buf;
   }
 
-  double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) override {
-    const int64_t B = o_.batch, T = o_.ctx;
-    corpus_.sample_windows(rng, B, T + 1, windows_);
+  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+                          const ForwardOptions& fopt) override {
+    const int64_t B = shard.count, T = o_.ctx;
+    corpus_.sample_windows(rng, o_.batch, T + 1, windows_);
     inputs_.resize(B * T);
     targets_.resize(B * T);
-    for (int64_t b = 0; b < B; ++b)
+    for (int64_t b = 0; b < B; ++b) {
+      const int32_t* w = windows_.data() + (shard.begin + b) * (T + 1);
       for (int64_t t = 0; t < T; ++t) {
-        inputs_[b * T + t] = windows_[b * (T + 1) + t];
-        targets_[b * T + t] = windows_[b * (T + 1) + t + 1];
+        inputs_[b * T + t] = w[t];
+        targets_[b * T + t] = w[t + 1];
       }
+    }
     rwkv4_forward(model, acts_, inputs_.data(), B, T, nullptr, nullptr, fopt);
     const double loss = lm_loss_backward(acts_, targets_.data(), 256);
     rwkv4_backward(model, acts_, grads, fopt);

@@ -4,13 +4,18 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "base/error.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
+#include "src/dist/communicator.h"
 #include "src/model/checkpoint.h"
 #include "src/train/schedule.h"
 #include "src/train/train_log.h"
@@ -58,13 +63,48 @@ void validate_train_options(const TrainOptions& o) {
   if (o.warmup < 0) fail_usage("--warmup must not be negative");
 }
 
+namespace {
+
+// Ranks must agree on everything that shapes the run; compared once at start (a hash per rank).
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// 'shape' is hashed; 'summary' (short) is what the error shows.
+void check_ranks_agree(dist::Communicator& comm, const std::string& shape, const std::string& summary) {
+  const std::vector<uint64_t> all = comm.allgather(fnv1a(shape));
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0])
+      fail("rank ", r, " differs from rank 0 in model, data or flags (every rank must run the same command on "
+           "the same data); rank ", comm.rank(), " has ", summary);
+}
+
+}  // namespace
+
 TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   validate_train_options(o);
+  dist::Communicator& comm = dist::Communicator::world();
+  const bool root = comm.is_root();
+  if (o.batch % comm.size() != 0)
+    fail_usage("--batch ", o.batch, " is the global batch and must divide evenly over the ", comm.size(),
+               " ranks");
+  const BatchShard shard{comm.rank() * (o.batch / comm.size()), o.batch / comm.size()};
+  int threads = o.threads;
+  if (threads == 0 && comm.distributed()) {
+    // All cores shared by the ranks on this machine.
+    int local = comm.size();
+    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+      if (const char* e = std::getenv(v)) local = std::max(1, std::atoi(e));
+    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
+  }
   set_num_threads(o.threads);
+  set_num_threads(threads);
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (!fs::is_directory(o.out_dir)) fail("--out '", o.out_dir, "' is not a directory and cannot be created");
+  if (root) fs::create_directories(o.out_dir, ec);  // only rank 0 writes
+  if (root && !fs::is_directory(o.out_dir)) fail("--out '", o.out_dir, "' is not a directory and cannot be created");
   const std::string model_path = (fs::path(o.out_dir) / "model.safetensors").string();
   const std::string best_path = (fs::path(o.out_dir) / "model_best.safetensors").string();
   const std::string opt_path = optimizer_state_path(model_path);
@@ -95,9 +135,19 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   LrSchedule sched{o.lr, o.warmup, total > 0 ? total : kUnknownTotal, o.lr_min_ratio};
   ForwardOptions fopt;
   fopt.wkv.chunk_len = o.chunk;
-  TrainLog log((fs::path(o.out_dir) / "train_log.jsonl").string());
+  if (comm.distributed()) {
+    const std::string summary = task.describe(model) + ", batch " + std::to_string(o.batch) + ", step " +
+                                std::to_string(step) + ", seed " + std::to_string(o.seed);
+    check_ranks_agree(comm, model.config().to_json().dump() + "|" + summary, summary);
+    // Identical weights everywhere (a fresh model is already identical by seed; a resumed one is
+    // rank 0's file).
+    comm.broadcast(model.params(), model.params_size());
+  }
+  std::unique_ptr<TrainLog> log_file;
+  if (root) log_file = std::make_unique<TrainLog>((fs::path(o.out_dir) / "train_log.jsonl").string());
 
   auto save = [&] {
+    if (!root) return;
     model.config().train_step = step;
     save_model(model_path, model);
     optimizer.save(opt_path, model,
@@ -110,7 +160,9 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   TrainResult result;
   result.model_path = model_path;
   result.best_path = best_path;
+  // Only rank 0 evaluates (the others wait at the next step's broadcast).
   auto evaluate = [&] {
+    if (!root) return EvalResult{{{"skipped", 0.0}}, "skipped", false, "-"};
     EvalResult e = task.evaluate(model, fopt);
     const double value = e.metrics.at(e.primary).get<double>();
     if (better(e, value, best)) {
@@ -121,8 +173,13 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     return e;
   };
 
-  std::printf("%s, %zu parameters, %d thread(s)\n", task.describe(model).c_str(), model.num_parameters(),
-              num_threads());
+  if (comm.distributed())
+    std::printf("%s, %zu parameters, %d ranks x %d thread(s), %lld sequences per rank\n",
+                task.describe(model).c_str(), model.num_parameters(), comm.size(), num_threads(),
+                static_cast<long long>(shard.count));
+  else
+    std::printf("%s, %zu parameters, %d thread(s)\n", task.describe(model).c_str(), model.num_parameters(),
+                num_threads());
   std::fflush(stdout);
 
   InterruptGuard guard;
@@ -132,12 +189,32 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   double loss_avg = 0;
   int64_t avg_n = 0;
   const int64_t start_step = step;
+  // One buffer for the step's allreduce: the gradients and, last, the loss.
+  std::vector<float> reduce(comm.distributed() ? model.params_size() + 1 : 0);
+  double allreduce_s = 0;
   while (true) {
     const bool out_of_time = o.steps == 0 && o.minutes > 0 && clock.seconds() >= o.minutes * 60;
-    if (step >= sched.total || out_of_time || g_interrupted || (o.stop_at_step > 0 && step >= o.stop_at_step)) break;
+    int64_t control[2] = {
+        step >= sched.total || out_of_time || g_interrupted || (o.stop_at_step > 0 && step >= o.stop_at_step),
+        sched.total};
+    comm.broadcast(control, 2);  // rank 0 decides when to stop and how long the schedule is
+    sched.total = control[1];
+    if (control[0]) break;
     ++step;
     std::fill(grads.begin(), grads.end(), 0.0f);
-    const double loss = task.forward_backward(model, rng, grads.data(), fopt);
+    double loss = task.forward_backward(model, rng, shard, grads.data(), fopt);
+    if (comm.distributed()) {
+      // Each rank's gradient is that of its shard's mean loss; equal shards make the global mean
+      // gradient their average.
+      comm.take_wait_seconds();
+      std::copy(grads.begin(), grads.end(), reduce.begin());
+      reduce.back() = static_cast<float>(loss);
+      comm.allreduce_sum(reduce.data(), reduce.size());
+      const float inv = 1.0f / static_cast<float>(comm.size());
+      for (size_t i = 0; i < grads.size(); ++i) grads[i] = reduce[i] * inv;
+      loss = static_cast<double>(reduce.back()) / comm.size();
+      allreduce_s += comm.take_wait_seconds();
+    }
     const double lr = sched.at(step);
     const double gnorm = optimizer.step(model, grads.data(), lr, step);
     loss_avg += loss;
@@ -157,18 +234,20 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       sched.total = step + std::max<int64_t>(1, static_cast<int64_t>(left / per_step));
     }
     const double elapsed = clock.seconds();
-    const double pos_s = static_cast<double>((step - start_step) * task.positions_per_step()) / elapsed;
+    const double pos_s = static_cast<double>((step - start_step) * task.positions_per_step()) / elapsed;  // the global batch
     rec["time"] = elapsed;
     rec["tokens_per_s"] = pos_s;
-    log.write(rec);
+    if (comm.distributed()) rec["allreduce_s"] = allreduce_s / static_cast<double>(step - start_step);
+    if (log_file) log_file->write(rec);
     if (step % o.log_every == 0 || eval_now || step == 1) {
       const double remaining =
           sched.total == kUnknownTotal ? std::nan("") : elapsed / (step - start_step) * (sched.total - step);
       // Before a time budget is turned into a step count the total is unknown: "?".
       const std::string total = sched.total == kUnknownTotal ? "?" : std::to_string(sched.total);
-      std::printf("step %lld/%s | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
-                  static_cast<long long>(step), total.c_str(), loss_avg / avg_n,
-                  val_text.c_str(), lr, pos_s, format_duration(remaining).c_str());
+      if (root)
+        std::printf("step %lld/%s | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
+                    static_cast<long long>(step), total.c_str(), loss_avg / avg_n, val_text.c_str(), lr,
+                    pos_s, format_duration(remaining).c_str());
       std::fflush(stdout);
       loss_avg = 0;
       avg_n = 0;
@@ -181,12 +260,13 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     result.final_eval = evaluate();
     nlohmann::json rec = {{"step", step}, {"time", clock.seconds()}, {"final", true}};
     rec.update(result.final_eval.metrics);
-    log.write(rec);
+    if (log_file) log_file->write(rec);
     save();
   } else {
-    result.final_eval = task.evaluate(model, fopt);
+    result.final_eval = evaluate();
   }
-  std::printf("%s at step %lld: val %s; saved %s (best: %s)\n", result.interrupted ? "interrupted" : "done",
+  if (root)
+    std::printf("%s at step %lld: val %s; saved %s (best: %s)\n", result.interrupted ? "interrupted" : "done",
               static_cast<long long>(step), result.final_eval.summary.c_str(), model_path.c_str(),
               best_path.c_str());
   result.steps = step;

@@ -39,6 +39,14 @@ struct TrainOptions {
   OptimizerConfig optimizer;
 };
 
+// The rows [begin, begin + count) of a global batch that this process computes (data parallelism:
+// rank r of N computes count = B / N rows starting at r * count).
+struct BatchShard {
+  int64_t begin = 0;
+  int64_t count = 0;
+  static BatchShard whole(int64_t batch) { return {0, batch}; }
+};
+
 // An evaluation: every metric goes to the log; 'primary' is printed and decides the best checkpoint.
 struct EvalResult {
   nlohmann::json metrics;     // e.g. {"val_bpb": 1.9} or {"val_accuracy": 0.97, "val_loss": ...}
@@ -59,10 +67,13 @@ class TrainTask {
   virtual void prepare_new_model(Model& model) { (void)model; }
   // One line describing model and data for the start of the run.
   virtual std::string describe(const Model& model) const = 0;
-  // Forward, loss and backward of one training batch drawn with rng; grads (zeroed by the caller)
-  // receive the gradient. Returns the loss.
-  virtual double forward_backward(const Model& model, Rng& rng, float* grads, const ForwardOptions& fopt) = 0;
-  // Positions processed per step (for tokens/s).
+  // Forward, loss and backward of one training batch drawn with rng. The whole global batch
+  // (TrainOptions::batch sequences) is drawn, so rng advances the same way in every process, and
+  // only the rows of 'shard' are computed: grads (zeroed by the caller) receive the gradient of the
+  // mean loss over those rows, which is returned.
+  virtual double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+                                  const ForwardOptions& fopt) = 0;
+  // Positions processed per step by the whole global batch (for tokens/s).
   virtual int64_t positions_per_step() const = 0;
   // Evaluation on held-out data.
   virtual EvalResult evaluate(const Model& model, const ForwardOptions& fopt) = 0;
