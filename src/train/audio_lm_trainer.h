@@ -34,6 +34,7 @@ class AudioLmTask : public TrainTask {
   double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
                           const ForwardOptions& fopt) override;
   int64_t positions_per_step() const override { return o_.batch * o_.ctx; }
+  const char* position_unit() const override { return "samples"; }
   EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override;
 
   const MulawCorpus& corpus() const { return *corpus_; }

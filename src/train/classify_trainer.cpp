@@ -138,6 +138,7 @@ class ClassifyTask : public TrainTask {
   }
 
   int64_t positions_per_step() const override { return steps_ ? positions_ / steps_ : o_.batch * 100; }
+  const char* position_unit() const override { return "frames"; }
 
   EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override {
     const ClipSet& split = val_.waves.empty() ? train_ : val_;

@@ -245,9 +245,9 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       // Before a time budget is turned into a step count the total is unknown: "?".
       const std::string total = sched.total == kUnknownTotal ? "?" : std::to_string(sched.total);
       if (root)
-        std::printf("step %lld/%s | loss %.4f | val %s | lr %.2e | %.0f tok/s | ETA %s\n",
+        std::printf("step %lld/%s | loss %.4f | val %s | lr %.2e | %.0f %s/s | ETA %s\n",
                     static_cast<long long>(step), total.c_str(), loss_avg / avg_n, val_text.c_str(), lr,
-                    pos_s, format_duration(remaining).c_str());
+                    pos_s, task.position_unit(), format_duration(remaining).c_str());
       std::fflush(stdout);
       loss_avg = 0;
       avg_n = 0;

@@ -75,6 +75,8 @@ class TrainTask {
                                   const ForwardOptions& fopt) = 0;
   // Positions processed per step by the whole global batch (for tokens/s).
   virtual int64_t positions_per_step() const = 0;
+  // What a position is, for the progress line: "tok" (text), "frames" (audio features), "samples".
+  virtual const char* position_unit() const { return "tok"; }
   // Evaluation on held-out data.
   virtual EvalResult evaluate(const Model& model, const ForwardOptions& fopt) = 0;
 };
