@@ -99,7 +99,7 @@ if ! grep -q "CUDA=ON" "$log"; then
   failures=$((failures + 1))
 fi
 # the tests first, so that a break elsewhere in the CLI does not stop the kernel checks
-tests=(test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_wkv4 test_kernels)
+tests=(test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_cublas_library test_wkv4 test_kernels)
 step "build ${tests[*]} (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target "${tests[@]}"
 step "build rwkvs (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target rwkvs
 rwkvs=$build/bin/rwkvs
@@ -107,7 +107,7 @@ rwkvs=$build/bin/rwkvs
 # --- tests ------------------------------------------------------------------------------------
 step "GPU tests (ctest -L gpu)" 300 ctest --test-dir "$build" -L gpu --output-on-failure --timeout 300
 grep -E "tests passed|Skipped|Failed|Not Run" "$log" | tail -n4 | sed 's/^/  /' | tee -a "$summary"
-step "CPU tests test_wkv4, test_kernels" 120 ctest --test-dir "$build" -R '^test_(wkv4|kernels)$' --output-on-failure
+step "CPU tests test_wkv4, test_kernels, test_cublas_library" 120 ctest --test-dir "$build" -R '^test_(wkv4|kernels|cublas_library)$' --output-on-failure
 
 # --- benchmarks -------------------------------------------------------------------------------
 bench() {  # bench NAME ARGS...: one result line into the summary
