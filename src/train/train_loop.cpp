@@ -26,17 +26,23 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
 
-// Installs the Ctrl-C handler for the lifetime of a training run.
+// Installs the Ctrl-C handler for the lifetime of a training run. SIGTERM (a batch scheduler's
+// preemption, mpirun passing on a Ctrl-C) is treated the same: save, then stop.
 class InterruptGuard {
  public:
   InterruptGuard() {
     g_interrupted = false;
-    previous_ = std::signal(SIGINT, on_sigint);
+    previous_int_ = std::signal(SIGINT, on_sigint);
+    previous_term_ = std::signal(SIGTERM, on_sigint);
   }
-  ~InterruptGuard() { std::signal(SIGINT, previous_); }
+  ~InterruptGuard() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
 
  private:
-  void (*previous_)(int) = SIG_DFL;
+  void (*previous_int_)(int) = SIG_DFL;
+  void (*previous_term_)(int) = SIG_DFL;
 };
 
 constexpr int64_t kUnknownTotal = std::numeric_limits<int64_t>::max();
