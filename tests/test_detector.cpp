@@ -40,6 +40,7 @@ std::vector<Detection> run(const Track& k, const DetectorOptions& o) {
 DetectorOptions no_smoothing() {
   DetectorOptions o;
   o.smooth_s = 0;
+  o.refractory_s = 1.0;  // the cases below are written for 1 s
   return o;
 }
 

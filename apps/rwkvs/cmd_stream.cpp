@@ -40,7 +40,7 @@ struct StreamArgs {
   bool posteriors = false;
   double threshold = 0.7;
   double smooth_ms = 300;
-  double refractory_ms = 1000;
+  double refractory_ms = 300;
   bool realtime = false;
   int threads = 1;
   std::string step_mode = "hop";

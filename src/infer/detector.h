@@ -15,7 +15,7 @@ namespace rwkvs {
 struct DetectorOptions {
   double threshold = 0.7;     // in (0, 1]
   double smooth_s = 0.3;      // >= 0; 0 means no smoothing
-  double refractory_s = 1.0;  // >= 0
+  double refractory_s = 0.3;  // >= 0; longer swallows a keyword said twice within a second
 };
 
 struct Detection {
