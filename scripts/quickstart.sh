@@ -32,7 +32,7 @@ if [[ $rc -ne 0 && $rc -ne 130 ]]; then exit $rc; fi
 model="$out/model_best.safetensors"
 
 echo "== 3/5 test split: voices never heard in training"
-$rwkvs eval --model "$model" --data data/keywords --split test
+$rwkvs eval --model "$model" --data data/keywords --split test --stream
 
 echo "== 4/5 streaming a sentence spoken by a test voice"
 voice=$(head -n 1 data/keywords/testing_list.txt | cut -d/ -f2 | sed 's/_nohash.*//; s/\./+/')

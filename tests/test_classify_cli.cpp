@@ -185,6 +185,16 @@ TEST_CASE("eval: accuracy and confusion equal the count from streaming each test
   CHECK(j.at("accuracy").get<double>() ==
         doctest::Approx(static_cast<double>(right) / static_cast<double>(d.test_clips.size())));
 
+  // --stream adds the stream figures: the test split's keyword clips (high, low) back to back.
+  const Result st = rwkvs_cmd("eval --model " + best + " --data " + d.dir + " --split test --json --stream --threads 1");
+  REQUIRE(st.status == 0);
+  const json sj = json::parse(st.out);
+  CHECK(sj.at("stream_keyword_clips") == 10);
+  CHECK(sj.at("stream_audio_s").get<double>() > 15 * 0.4);
+  CHECK(sj.at("stream_recall").get<double>() >= 0.0);
+  CHECK(sj.at("stream_recall").get<double>() <= 1.0);
+  CHECK(sj.at("accuracy") == j.at("accuracy"));
+
   // The readable form prints the same accuracy.
   const Result table = rwkvs_cmd("eval --model " + best + " --data " + d.dir + " --split test --threads 1");
   REQUIRE(table.status == 0);

@@ -1,5 +1,6 @@
 // rwkvs eval: accuracy, per-class accuracy and confusion matrix of an audio classifier on a split
-// of a dataset, with the frontend stored in the model.
+// of a dataset, with the frontend stored in the model; with --stream also the keyword-spotting
+// figures of the split played back to back as one stream.
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "base/error.h"
 #include "src/audio/frontend_config.h"
 #include "src/core/threads.h"
+#include "src/infer/stream_eval.h"
 #include "src/io/audio_dataset.h"
 #include "src/model/checkpoint.h"
 #include "src/train/classify_eval.h"
@@ -20,10 +22,16 @@ struct EvalArgs {
   int64_t batch = 32;
   int threads = 0;
   bool json = false;
+  bool stream = false;  // also play the split back to back through a stream session
+  double threshold = 0.7, smooth_ms = 300, refractory_ms = 300;
+  uint64_t seed = 1;
 };
 
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) fail_usage("--batch must be at least 1");
+  if (!(a.threshold > 0 && a.threshold <= 1)) fail_usage("--threshold must be in (0, 1], got ", a.threshold);
+  if (!(a.smooth_ms >= 0)) fail_usage("--smooth-ms must be >= 0, got ", a.smooth_ms);
+  if (!(a.refractory_ms >= 0)) fail_usage("--refractory-ms must be >= 0, got ", a.refractory_ms);
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
@@ -48,13 +56,22 @@ void run_eval(const EvalArgs& a) {
   const auto computer = fe.make_computer();
   const ClipSet clips = load_clips(examples, fe.sample_rate(), a.split);
   const ClassifyMetrics m = evaluate_classifier(model, *computer, clips, a.batch, {});
+  StreamEvalResult sr;
+  if (a.stream) {
+    StreamEvalOptions so;
+    so.detector = DetectorOptions{a.threshold, a.smooth_ms / 1000, a.refractory_ms / 1000};
+    so.seed = a.seed;
+    sr = evaluate_stream(StreamModel::load(a.model), clips.waves, clips.labels, so);
+  }
   if (a.json) {
     nlohmann::json j = m.to_json("");
     j["split"] = a.split;
     j["model"] = a.model;
+    if (a.stream) j.update(sr.to_json());
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s split of %s with %s:\n%s", a.split.c_str(), a.data.c_str(), a.model.c_str(), m.table().c_str());
+    if (a.stream) std::printf("%s", sr.table().c_str());
   }
 }
 
@@ -72,6 +89,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--batch", a->batch, "clips per forward pass");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
   cmd->add_flag("--json", a->json, "print one JSON object");
+  cmd->add_flag("--stream", a->stream,
+                "also play the split's clips back to back (order shuffled by --seed) through a stream session "
+                "and the keyword detector: keywords found, per class, and false alarms per hour");
+  cmd->add_option("--threshold", a->threshold, "--stream: smoothed posterior at which a keyword fires");
+  cmd->add_option("--smooth-ms", a->smooth_ms, "--stream: moving-average window over the posteriors, in ms");
+  cmd->add_option("--refractory-ms", a->refractory_ms, "--stream: time after an event before its keyword can fire again");
+  cmd->add_option("--seed", a->seed, "--stream: order of the clips");
   cmd->callback([a] { run_eval(*a); });
 }
 
