@@ -41,6 +41,32 @@ TEST_CASE("rwkvs logits matches the oracle in both modes") {
   }
 }
 
+TEST_CASE("rwkvs logits --device cuda: the oracle's logits on a GPU, or one clear error without one") {
+  const std::string dir = test::temp_dir("cli_logits_cuda");
+  std::string out;
+  const int rc = run(cli() + " logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") +
+                         " --out " + dir + "/l.f32 --device cuda",
+                     &out);
+  INFO(out);
+  if (rc == 0) {  // a GPU machine
+    const auto got = test::read_f32_file(dir + "/l.f32");
+    const auto want = test::read_f32_file(golden("logits_forward.f32"));
+    REQUIRE(got.size() == want.size());
+    CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 5e-4, 1e-4);
+  } else {
+    CHECK(rc == 1);
+    CHECK(out.rfind("error: --device cuda: ", 0) == 0);
+    CHECK((out.find("no usable GPU") != std::string::npos || out.find("built without CUDA") != std::string::npos));
+    CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+  }
+  check_error("logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") + " --out " +
+                  dir + "/r.f32 --device cuda --mode recurrent",
+              2, "--device cuda runs the parallel form only");
+  check_error("logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") + " --out " +
+                  dir + "/r.f32 --device tpu",
+              2, "--device");
+}
+
 TEST_CASE("rwkvs grads prints the loss and writes every gradient under its own name") {
   const std::string dir = test::temp_dir("cli_grads");
   std::string out;

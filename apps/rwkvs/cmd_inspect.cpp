@@ -9,12 +9,13 @@
 #include "src/io/token_file.h"
 #include "src/model/checkpoint.h"
 #include "src/model/rwkv4.h"
+#include "src/model/rwkv4_forward_cuda.h"
 
 namespace rwkvs::app {
 namespace {
 
 struct InspectArgs {
-  std::string model, tokens, out, mode = "parallel";
+  std::string model, tokens, out, mode = "parallel", device = "cpu";
   int threads = 0;
   int chunk = 64;
 };
@@ -26,7 +27,12 @@ void run_logits(const InspectArgs& a) {
   const std::vector<int32_t> ids = read_token_file(a.tokens, V);
   const int64_t T = static_cast<int64_t>(ids.size());
   std::vector<float> logits;
-  if (a.mode == "parallel") {
+  if (a.device == "cuda") {
+    if (a.mode != "parallel") fail_usage("--device cuda runs the parallel form only (--mode parallel)");
+    kernels::Wkv4Options wkv;
+    wkv.chunk_len = a.chunk;
+    logits = CudaForward(model).logits(ids.data(), 1, T, wkv);
+  } else if (a.mode == "parallel") {
     Activations acts;
     ForwardOptions opt;
     opt.wkv.chunk_len = a.chunk;
@@ -39,8 +45,8 @@ void run_logits(const InspectArgs& a) {
     for (int64_t t = 0; t < T; ++t) rwkv4_step(model, state, &ids[t], logits.data() + t * V, ws);
   }
   write_f32_file(a.out, logits.data(), logits.size());
-  std::printf("wrote %s: logits [%lld, %lld] float32 (%s)\n", a.out.c_str(), static_cast<long long>(T),
-              static_cast<long long>(V), a.mode.c_str());
+  std::printf("wrote %s: logits [%lld, %lld] float32 (%s, %s)\n", a.out.c_str(), static_cast<long long>(T),
+              static_cast<long long>(V), a.mode.c_str(), a.device.c_str());
 }
 
 void run_grads(const InspectArgs& a) {
@@ -79,6 +85,8 @@ void add_logits_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "output file (raw little-endian float32, row-major [T, V])")->required();
   cmd->add_option("--mode", a->mode, "parallel (training form) or recurrent (one token at a time)")
       ->check(CLI::IsMember({"parallel", "recurrent"}));
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU; parallel mode, token-input models)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->callback([a] { run_logits(*a); });
 }
 
