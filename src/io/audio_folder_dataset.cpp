@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "base/hash.h"
 
 namespace rwkvs {
 namespace {
@@ -84,11 +85,7 @@ std::string speaker_of(std::string_view file_name) {
 }
 
 Split split_of_speaker(std::string_view speaker, const FolderSplitOptions& options) {
-  uint64_t h = 14695981039346656037ull;  // FNV-1a 64: fixed, so splits never move between builds
-  for (const unsigned char c : speaker) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  const uint64_t h = fnv1a64(speaker);  // fixed, so splits never move between builds
   const double percent = static_cast<double>(h % 1000000) / 10000.0;  // [0, 100)
   if (percent < options.validation_percent) return Split::validation;
   if (percent < options.validation_percent + options.test_percent) return Split::test;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/hash.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
 #include "src/dist/communicator.h"
@@ -72,15 +73,9 @@ void validate_train_options(const TrainOptions& o) {
 namespace {
 
 // Ranks must agree on everything that shapes the run; compared once at start (a hash per rank).
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 // 'shape' is hashed; 'summary' (short) is what the error shows.
 void check_ranks_agree(dist::Communicator& comm, const std::string& shape, const std::string& summary) {
-  const std::vector<uint64_t> all = comm.allgather(fnv1a(shape));
+  const std::vector<uint64_t> all = comm.allgather(fnv1a64(shape));
   for (size_t r = 1; r < all.size(); ++r)
     if (all[r] != all[0])
       fail("rank ", r, " differs from rank 0 in model, data or flags (every rank must run the same command on "
