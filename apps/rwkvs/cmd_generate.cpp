@@ -4,8 +4,6 @@
 //          continuing an optional --prompt audio file; Ctrl-C finishes the file and exits 130.
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -15,6 +13,7 @@
 #include "base/rng.h"
 #include "frontends/text/byte_tokenizer.h"
 #include "src/audio/clip_loader.h"
+#include "src/core/stop_signals.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
 #include "src/infer/audio_generator.h"
@@ -79,24 +78,6 @@ void generate_text(const GenerateArgs& a, const Model& model) {
                a.tokens / std::max(timer.seconds(), 1e-9));
 }
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_generate_sigint(int) { g_stop = true; }
-
-// Routes Ctrl-C to g_stop while audio is generated, so the file is finished rather than lost.
-class StopOnInterrupt {
- public:
-  StopOnInterrupt() {
-    g_stop = false;
-    previous_ = std::signal(SIGINT, on_generate_sigint);
-  }
-  ~StopOnInterrupt() { std::signal(SIGINT, previous_); }
-  StopOnInterrupt(const StopOnInterrupt&) = delete;
-  StopOnInterrupt& operator=(const StopOnInterrupt&) = delete;
-
- private:
-  void (*previous_)(int) = SIG_DFL;
-};
-
 void generate_audio(const GenerateArgs& a, const Model& model) {
   const double rate = mulaw_model_rate(model, a.model);
   std::vector<float> prompt;
@@ -135,8 +116,8 @@ void generate_audio(const GenerateArgs& a, const Model& model) {
                  prompt.size());
   AudioGenerateResult r;
   {
-    StopOnInterrupt guard;
-    r = generate_audio_file(model, prompt, a.out, o, &g_stop, progress);
+    StopSignals stop;  // Ctrl-C / SIGTERM finish the file rather than lose it
+    r = generate_audio_file(model, prompt, a.out, o, &StopSignals::flag(), progress);
   }
   if (tty) std::fputc('\n', stderr);
   std::fprintf(stderr, "%s %.2f s of audio (%lld samples at %g Hz) to %s in %.2f s: %.0f samples/s\n",

@@ -1,8 +1,6 @@
 #include "src/train/train_loop.h"
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -14,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "src/core/stop_signals.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
 #include "src/dist/communicator.h"
@@ -23,28 +22,6 @@
 
 namespace rwkvs {
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
-// Installs the Ctrl-C handler for the lifetime of a training run. SIGTERM (a batch scheduler's
-// preemption, mpirun passing on a Ctrl-C) is treated the same: save, then stop.
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted = false;
-    previous_int_ = std::signal(SIGINT, on_sigint);
-    previous_term_ = std::signal(SIGTERM, on_sigint);
-  }
-  ~InterruptGuard() {
-    std::signal(SIGINT, previous_int_);
-    std::signal(SIGTERM, previous_term_);
-  }
-
- private:
-  void (*previous_int_)(int) = SIG_DFL;
-  void (*previous_term_)(int) = SIG_DFL;
-};
 
 constexpr int64_t kUnknownTotal = std::numeric_limits<int64_t>::max();
 
@@ -183,7 +160,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
                 num_threads());
   std::fflush(stdout);
 
-  InterruptGuard guard;
+  StopSignals stop;  // Ctrl-C / SIGTERM: save, then stop
   std::vector<float> grads(model.params_size());
   Timer clock;
   std::string val_text = "-";
@@ -196,7 +173,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   while (true) {
     const bool out_of_time = o.steps == 0 && o.minutes > 0 && clock.seconds() >= o.minutes * 60;
     int64_t control[2] = {
-        step >= sched.total || out_of_time || g_interrupted || (o.stop_at_step > 0 && step >= o.stop_at_step),
+        step >= sched.total || out_of_time || stop.requested() || (o.stop_at_step > 0 && step >= o.stop_at_step),
         sched.total};
     comm.broadcast(control, 2);  // rank 0 decides when to stop and how long the schedule is
     sched.total = control[1];
@@ -256,7 +233,7 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     result.last_loss = loss;
     if (step % o.save_every == 0) save();
   }
-  result.interrupted = g_interrupted;
+  result.interrupted = stop.requested();
   if (step > start_step || !o.resume) {
     result.final_eval = evaluate();
     nlohmann::json rec = {{"step", step}, {"time", clock.seconds()}, {"final", true}};
