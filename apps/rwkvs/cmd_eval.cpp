@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "apps/rwkvs/commands.h"
+#include "apps/rwkvs/detector_flags.h"
 #include "base/error.h"
 #include "src/audio/frontend_config.h"
 #include "src/core/threads.h"
@@ -23,15 +24,13 @@ struct EvalArgs {
   int threads = 0;
   bool json = false;
   bool stream = false;  // also play the split back to back through a stream session
-  double threshold = 0.7, smooth_ms = 300, refractory_ms = 300;
+  DetectorFlags detector;
   uint64_t seed = 1;
 };
 
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) fail_usage("--batch must be at least 1");
-  if (!(a.threshold > 0 && a.threshold <= 1)) fail_usage("--threshold must be in (0, 1], got ", a.threshold);
-  if (!(a.smooth_ms >= 0)) fail_usage("--smooth-ms must be >= 0, got ", a.smooth_ms);
-  if (!(a.refractory_ms >= 0)) fail_usage("--refractory-ms must be >= 0, got ", a.refractory_ms);
+  const DetectorOptions detector = a.detector.options();
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
@@ -59,7 +58,7 @@ void run_eval(const EvalArgs& a) {
   StreamEvalResult sr;
   if (a.stream) {
     StreamEvalOptions so;
-    so.detector = DetectorOptions{a.threshold, a.smooth_ms / 1000, a.refractory_ms / 1000};
+    so.detector = detector;
     so.seed = a.seed;
     sr = evaluate_stream(StreamModel::load(a.model), clips.waves, clips.labels, so);
   }
@@ -92,9 +91,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--stream", a->stream,
                 "also play the split's clips back to back (order shuffled by --seed) through a stream session "
                 "and the keyword detector: keywords found, per class, and false alarms per hour");
-  cmd->add_option("--threshold", a->threshold, "--stream: smoothed posterior at which a keyword fires");
-  cmd->add_option("--smooth-ms", a->smooth_ms, "--stream: moving-average window over the posteriors, in ms");
-  cmd->add_option("--refractory-ms", a->refractory_ms, "--stream: time after an event before its keyword can fire again");
+  a->detector.add_to(cmd, "--stream: ");
   cmd->add_option("--seed", a->seed, "--stream: order of the clips");
   cmd->callback([a] { run_eval(*a); });
 }

@@ -19,6 +19,7 @@
 
 #include "apps/rwkvs/audio_source.h"
 #include "apps/rwkvs/commands.h"
+#include "apps/rwkvs/detector_flags.h"
 #include "base/error.h"
 #include "frontends/audio/resampler.h"
 #include "src/core/latency_histogram.h"
@@ -38,9 +39,7 @@ struct StreamArgs {
   AudioSourceSpec input;
   double hop_ms = 100;
   bool posteriors = false;
-  double threshold = 0.7;
-  double smooth_ms = 300;
-  double refractory_ms = 300;
+  DetectorFlags detector;
   bool realtime = false;
   int threads = 1;
   std::string step_mode = "hop";
@@ -116,9 +115,7 @@ std::string event_line(const StreamModel& m, const Detection& d) {
 
 void check_args(const StreamArgs& a) {
   if (!(a.hop_ms > 0)) fail_usage("--hop-ms must be positive, got ", a.hop_ms);
-  if (!(a.threshold > 0 && a.threshold <= 1)) fail_usage("--threshold must be in (0, 1], got ", a.threshold);
-  if (!(a.smooth_ms >= 0)) fail_usage("--smooth-ms must be >= 0, got ", a.smooth_ms);
-  if (!(a.refractory_ms >= 0)) fail_usage("--refractory-ms must be >= 0, got ", a.refractory_ms);
+  a.detector.options();  // checks the detector flags
   if (a.threads < 0) fail_usage("--threads must be >= 0 (0: all cores), got ", a.threads);
   if (a.step_mode != "hop" && a.step_mode != "frame")
     fail_usage("--step-mode must be hop or frame, got '", a.step_mode, "'");
@@ -133,7 +130,7 @@ class StreamRun {
         source_(source),
         session_(model_, parse_step_mode(a.step_mode)),
         detector_(model_->labels(), model_->frame_shift_s(),
-                  DetectorOptions{a.threshold, a.smooth_ms / 1000, a.refractory_ms / 1000}) {}
+                  a.detector.options()) {}
 
   void run() {
     print_line(ojson{{"type", "header"},
@@ -252,13 +249,7 @@ void add_stream_command(CLI::App& app) {
   cmd->add_option("--channels", a->input.channels, "Raw PCM channels (mixed to mono)")->capture_default_str();
   cmd->add_option("--hop-ms", a->hop_ms, "Audio processed per step, in ms")->capture_default_str();
   cmd->add_flag("--posteriors", a->posteriors, "Print every frame's posteriors");
-  cmd->add_option("--threshold", a->threshold, "Smoothed posterior at which a keyword fires")
-      ->capture_default_str();
-  cmd->add_option("--smooth-ms", a->smooth_ms, "Moving-average window over the posteriors, in ms")
-      ->capture_default_str();
-  cmd->add_option("--refractory-ms", a->refractory_ms,
-                  "Time after an event before its keyword can fire again")
-      ->capture_default_str();
+  a->detector.add_to(cmd);
   cmd->add_flag("--realtime", a->realtime,
                 "Pace file input to the wall clock (as if it came from a microphone)");
   cmd->add_option("--threads", a->threads, "Threads for the model (0: all cores)")->capture_default_str();
