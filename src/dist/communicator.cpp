@@ -1,5 +1,6 @@
 #include "src/dist/communicator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -70,41 +71,37 @@ Communicator::Communicator() {
 #endif
 }
 
-void Communicator::broadcast(float* data, size_t n) {
-#ifdef RWKVS_HAVE_MPI
-  if (!mpi_ || size_ == 1 || n == 0) return;
-  const Clock::time_point t = Clock::now();
-  MPI_Request r;
-  MPI_Ibcast(data, static_cast<int>(n), MPI_FLOAT, 0, MPI_COMM_WORLD, &r);
-  wait_for(&r, timeout_s_, rank_, "a broadcast");
-  wait_s_ += seconds_since(t);
-#else
-  (void)data, (void)n;
-#endif
-}
+void Communicator::broadcast(float* data, size_t n) { broadcast_elements(data, n, Element::f32); }
+void Communicator::broadcast(int64_t* data, size_t n) { broadcast_elements(data, n, Element::i64); }
 
-void Communicator::broadcast(int64_t* data, size_t n) {
+// MPI counts are int: larger buffers go in pieces of at most 2^30 elements.
+constexpr size_t kMaxCount = size_t{1} << 30;
+
+void Communicator::broadcast_elements(void* data, size_t n, Element type) {
 #ifdef RWKVS_HAVE_MPI
-  if (!mpi_ || size_ == 1 || n == 0) return;
+  if (!active(n)) return;
   const Clock::time_point t = Clock::now();
-  MPI_Request r;
-  MPI_Ibcast(data, static_cast<int>(n), MPI_INT64_T, 0, MPI_COMM_WORLD, &r);
-  wait_for(&r, timeout_s_, rank_, "a broadcast");
+  const MPI_Datatype mpi_type = type == Element::f32 ? MPI_FLOAT : MPI_INT64_T;
+  const size_t bytes = type == Element::f32 ? sizeof(float) : sizeof(int64_t);
+  for (size_t i = 0; i < n; i += kMaxCount) {
+    MPI_Request r;
+    MPI_Ibcast(static_cast<char*>(data) + i * bytes, static_cast<int>(std::min(kMaxCount, n - i)), mpi_type, 0,
+               MPI_COMM_WORLD, &r);
+    wait_for(&r, timeout_s_, rank_, "a broadcast");
+  }
   wait_s_ += seconds_since(t);
 #else
-  (void)data, (void)n;
+  (void)data, (void)n, (void)type;
 #endif
 }
 
 void Communicator::allreduce_sum(float* data, size_t n) {
 #ifdef RWKVS_HAVE_MPI
-  if (!mpi_ || size_ == 1 || n == 0) return;
+  if (!active(n)) return;
   const Clock::time_point t = Clock::now();
-  // Large buffers go in pieces of at most 2^30 elements (MPI counts are int).
-  const size_t piece = size_t{1} << 30;
-  for (size_t i = 0; i < n; i += piece) {
+  for (size_t i = 0; i < n; i += kMaxCount) {
     MPI_Request r;
-    MPI_Iallreduce(MPI_IN_PLACE, data + i, static_cast<int>(std::min(piece, n - i)), MPI_FLOAT, MPI_SUM,
+    MPI_Iallreduce(MPI_IN_PLACE, data + i, static_cast<int>(std::min(kMaxCount, n - i)), MPI_FLOAT, MPI_SUM,
                    MPI_COMM_WORLD, &r);
     wait_for(&r, timeout_s_, rank_, "the gradient allreduce");
   }
@@ -117,7 +114,7 @@ void Communicator::allreduce_sum(float* data, size_t n) {
 std::vector<uint64_t> Communicator::allgather(uint64_t value) {
   std::vector<uint64_t> all(static_cast<size_t>(size_), value);
 #ifdef RWKVS_HAVE_MPI
-  if (!mpi_ || size_ == 1) return all;
+  if (!active(1)) return all;
   MPI_Request r;
   MPI_Iallgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD, &r);
   wait_for(&r, timeout_s_, rank_, "the start-up check");

@@ -39,7 +39,10 @@ class Communicator {
   int finish(int status);
 
  private:
+  enum class Element { f32, i64 };
   Communicator();
+  bool active(size_t n) const { return mpi_ && size_ > 1 && n > 0; }
+  void broadcast_elements(void* data, size_t n, Element type);
   int rank_ = 0, size_ = 1;
   bool mpi_ = false;
   double timeout_s_ = 600;
