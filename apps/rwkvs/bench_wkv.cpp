@@ -30,6 +30,25 @@ const char* schedule_name(kernels::Wkv4Schedule s) {
   return "auto";
 }
 
+nlohmann::json wkv_timing_fields(const WkvBenchArgs& a, double t_fwd, double t_bwd) {
+  const double tokens = static_cast<double>(a.B * a.T), tc = tokens * a.C;
+  const double fwd_bytes = 12.0, fb_bytes = 12.0 + 24.0;
+  return {{"bench", "wkv"},
+          {"B", a.B},
+          {"T", a.T},
+          {"C", a.C},
+          {"chunk", a.chunk},
+          {"fwd_s", t_fwd},
+          {"fwd_tokens_per_s", tokens / t_fwd},
+          {"fwd_ns_per_token_channel", t_fwd / tc * 1e9},
+          {"fwd_bwd_s", t_fwd + t_bwd},
+          {"fwd_bwd_tokens_per_s", tokens / (t_fwd + t_bwd)},
+          {"fwd_bwd_ns_per_token_channel", (t_fwd + t_bwd) / tc * 1e9},
+          {"fwd_bwd_bytes_per_token_channel", fb_bytes},
+          {"fwd_gb_per_s", fwd_bytes * tc / t_fwd / 1e9},
+          {"fwd_bwd_gb_per_s", fb_bytes * tc / (t_fwd + t_bwd) / 1e9}};
+}
+
 void fill_wkv_bench_inputs(const WkvBenchArgs& a, float* w, float* u, float* k, float* v, float* gy) {
   Rng rng(1);
   for (int64_t c = 0; c < a.C; ++c) {
@@ -108,28 +127,10 @@ void run_bench_wkv(const WkvBenchArgs& a) {
   };
   const double t_fwd = best_time(a.repeat, forward);
   const double t_bwd = best_time(a.repeat, backward);
-  const double tokens = static_cast<double>(a.B * a.T);
-  const double tc = tokens * a.C;
-  // bytes of (B,T,C) arrays touched: forward reads k, v and writes y; backward reads k, v, y, gy
-  // and writes gk, gv (boundary states are T/L-sized and not counted)
-  const double fwd_bytes = 12.0, fb_bytes = 12.0 + 24.0;
-  nlohmann::json r = {{"bench", "wkv"},
-                      {"device", cpu_description()},
-                      {"B", a.B},
-                      {"T", a.T},
-                      {"C", a.C},
-                      {"chunk", a.chunk},
-                      {"fwd_s", t_fwd},
-                      {"fwd_tokens_per_s", tokens / t_fwd},
-                      {"fwd_ns_per_token_channel", t_fwd / tc * 1e9},
-                      {"fwd_bwd_s", t_fwd + t_bwd},
-                      {"fwd_bwd_tokens_per_s", tokens / (t_fwd + t_bwd)},
-                      {"fwd_bwd_ns_per_token_channel", (t_fwd + t_bwd) / tc * 1e9},
-                      {"fwd_bwd_bytes_per_token_channel", fb_bytes},
-                      {"fwd_bwd_gb_per_s", fb_bytes * tc / (t_fwd + t_bwd) / 1e9},
-                      {"fwd_gb_per_s", fwd_bytes * tc / t_fwd / 1e9},
-                      {"max_diff_vs_reference", max_diff}};
-  if (a.baseline && tc <= 64.0 * 1024 * 1024) {
+  nlohmann::json r = wkv_timing_fields(a, t_fwd, t_bwd);
+  r["device"] = cpu_description();
+  r["max_diff_vs_reference"] = max_diff;
+  if (a.baseline && static_cast<double>(a.B * a.T * a.C) <= 64.0 * 1024 * 1024) {
     // The official design: one sequential pass per channel, two-pass backward with T-sized arrays.
     const double t_ref = best_time(1, [&] {
       kernels::wkv4_reference_forward<float>(y.data(), {}, w.data(), u.data(), k.data(), v.data(), {}, a.B,

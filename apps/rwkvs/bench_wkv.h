@@ -1,6 +1,7 @@
 #pragma once
 // rwkvs bench wkv: what the CPU run (bench_wkv.cpp) and the GPU run (bench_wkv_cuda.cpp) share.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "kernels/wkv4.h"
@@ -23,6 +24,11 @@ void fill_wkv_bench_inputs(const WkvBenchArgs& a, float* w, float* u, float* k, 
 
 // The GPU run of 'rwkvs bench wkv --device cuda' (a clear error when CUDA is absent).
 void run_bench_wkv_cuda(const WkvBenchArgs& a);
+
+// The fields both devices report for best forward and backward times (seconds): sizes, tokens/s,
+// ns per token-channel, and the bytes an ideal kernel moves per token-channel (forward reads k, v and
+// writes y: 12; backward also reads y, gy and writes gk, gv: 24 more) as GB/s.
+nlohmann::json wkv_timing_fields(const WkvBenchArgs& a, double t_fwd, double t_bwd);
 
 // "auto", "through_time", "chunk_parallel".
 const char* schedule_name(kernels::Wkv4Schedule s);

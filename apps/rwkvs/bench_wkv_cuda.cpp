@@ -184,33 +184,16 @@ void run_bench_wkv_cuda(const WkvBenchArgs& a) {
   const double copy_gbs = kc::measure_copy_bandwidth_gbs(ctx, size_t(1) << 30);
   const double peak_gbs = info.peak_memory_gbs > 0 ? info.peak_memory_gbs : copy_gbs;
 
-  const double tokens = static_cast<double>(a.B * a.T), tc = tokens * a.C;
-  // bytes of (B,T,C) arrays an ideal kernel moves, as the CPU bench counts them: forward reads k,
-  // v and writes y; backward reads k, v, y, gy and writes gk, gv
-  const double fwd_bytes = 12.0, fb_bytes = 12.0 + 24.0;
-  const double fwd_gbs = fwd_bytes * tc / t_fwd / 1e9, fb_gbs = fb_bytes * tc / (t_fwd + t_bwd) / 1e9;
-  nlohmann::json r = {{"bench", "wkv"},
-                      {"device", info.name},
-                      {"B", a.B},
-                      {"T", a.T},
-                      {"C", a.C},
-                      {"chunk", a.chunk},
-                      {"schedule", schedule_name(schedule)},
-                      {"fwd_s", t_fwd},
-                      {"fwd_tokens_per_s", tokens / t_fwd},
-                      {"fwd_ns_per_token_channel", t_fwd / tc * 1e9},
-                      {"fwd_bwd_s", t_fwd + t_bwd},
-                      {"fwd_bwd_tokens_per_s", tokens / (t_fwd + t_bwd)},
-                      {"fwd_bwd_ns_per_token_channel", (t_fwd + t_bwd) / tc * 1e9},
-                      {"fwd_bwd_bytes_per_token_channel", fb_bytes},
-                      {"fwd_gb_per_s", fwd_gbs},
-                      {"fwd_bwd_gb_per_s", fb_gbs},
-                      {"peak_gb_per_s", info.peak_memory_gbs},
-                      {"copy_gb_per_s", copy_gbs},
-                      {"fwd_fraction_of_peak", fwd_gbs / peak_gbs},
-                      {"fwd_bwd_fraction_of_peak", fb_gbs / peak_gbs},
-                      {"fwd_fraction_of_copy", fwd_gbs / copy_gbs},
-                      {"max_diff_vs_cpu", diff}};
+  nlohmann::json r = wkv_timing_fields(a, t_fwd, t_bwd);
+  const double fwd_gbs = r.at("fwd_gb_per_s").get<double>(), fb_gbs = r.at("fwd_bwd_gb_per_s").get<double>();
+  r.update({{"device", info.name},
+            {"schedule", schedule_name(schedule)},
+            {"peak_gb_per_s", info.peak_memory_gbs},
+            {"copy_gb_per_s", copy_gbs},
+            {"fwd_fraction_of_peak", fwd_gbs / peak_gbs},
+            {"fwd_bwd_fraction_of_peak", fb_gbs / peak_gbs},
+            {"fwd_fraction_of_copy", fwd_gbs / copy_gbs},
+            {"max_diff_vs_cpu", diff}});
   if (a.baseline) {
     // The official design in the same run: one thread per (b, c) through the whole sequence.
     DeviceBuffer<float> q(n), rr(n);
