@@ -24,7 +24,6 @@ struct CudaForward::Impl {
   ParamLayout layout;
   cu::DeviceBuffer<float> params;
   ModelView view;  // pointers into 'params' (device memory)
-  std::vector<float> host_logits;
 
   explicit Impl(const Model& m)
       : config(m.config()), layout(m.layout()), params(m.params_size()) {
@@ -98,10 +97,10 @@ std::vector<float> CudaForward::logits(const int32_t* tokens, int64_t B, int64_t
   }
   cu::layernorm_forward(ctx, ln.data(), mean.data(), rstd.data(), x.data(), p.ln_out_w, p.ln_out_b, N, C);
   cu::matmul_forward(ctx, out.data(), ln.data(), p.head, N, C, V);
-  impl_->host_logits.resize(static_cast<size_t>(N * V));
-  out.download(ctx, impl_->host_logits.data(), impl_->host_logits.size());
+  std::vector<float> host(static_cast<size_t>(N * V));
+  out.download(ctx, host.data(), host.size());
   impl_->ctx.synchronize();
-  return impl_->host_logits;
+  return host;
 }
 
 #else
