@@ -62,6 +62,30 @@ std::string make_tone_folder(const std::string& dir, int files) {
   return dir + "/data";
 }
 
+// A task on one second of an 8 kHz tone, single-threaded, with a random model attached.
+struct ToneTask {
+  AudioLmTask task;
+  Model model;
+  ToneTask(const AudioLmTrainOptions& o, uint64_t init_seed) : task(o), model(task.new_model_config(o)) {
+    init_random(model, init_seed);
+    task.attach_model(model, "test");
+  }
+};
+
+AudioLmTrainOptions tone_options(const std::string& name, int64_t ctx, int64_t batch, int layers) {
+  const std::string dir = test::temp_dir(name);
+  write_wav(dir + "/a.wav", 8000, tone(8000, 1.0, 300, 4));
+  set_num_threads(1);
+  AudioLmTrainOptions o;
+  o.data = dir + "/a.wav";
+  o.ctx = ctx;
+  o.batch = batch;
+  o.layers = layers;
+  o.embd = 16;
+  o.sample_rate = 8000;
+  return o;
+}
+
 AudioLmTrainOptions tiny_options(const std::string& data, const std::string& out) {
   AudioLmTrainOptions o;
   o.data = data;
@@ -191,20 +215,9 @@ TEST_CASE("a T = 65,536 window runs forward and backward through the task") {
 }
 
 TEST_CASE("shards of a batch (data parallelism) average to the whole batch's loss and gradient") {
-  const std::string dir = test::temp_dir("alm_shards");
-  write_wav(dir + "/a.wav", 8000, tone(8000, 1.0, 300, 4));
-  AudioLmTrainOptions o;
-  set_num_threads(1);
-  o.data = dir + "/a.wav";
-  o.ctx = 100;
-  o.batch = 4;
-  o.layers = 1;
-  o.embd = 16;
-  o.sample_rate = 8000;
-  AudioLmTask task(o);
-  Model m(task.new_model_config(o));
-  init_random(m, 3);
-  task.attach_model(m, "test");
+  ToneTask t(tone_options("alm_shards", 100, 4, 1), 3);
+  AudioLmTask& task = t.task;
+  const Model& m = t.model;
   std::vector<float> whole(m.params_size(), 0.0f), sum(m.params_size(), 0.0f);
   Rng rng(9);
   const double whole_loss = task.forward_backward(m, rng, BatchShard::whole(4), whole.data(), {});
@@ -220,20 +233,10 @@ TEST_CASE("shards of a batch (data parallelism) average to the whole batch's los
 }
 
 TEST_CASE("B windows run one at a time give the gradient of one batch of B") {
-  const std::string dir = test::temp_dir("alm_batch");
-  write_wav(dir + "/a.wav", 8000, tone(8000, 1.0, 300, 4));
-  AudioLmTrainOptions o;
-  set_num_threads(1);
-  o.data = dir + "/a.wav";
-  o.ctx = 200;
-  o.batch = 3;
-  o.layers = 2;
-  o.embd = 16;
-  o.sample_rate = 8000;
-  AudioLmTask task(o);
-  Model m(task.new_model_config(o));
-  init_random(m, 2);
-  task.attach_model(m, "test");
+  const AudioLmTrainOptions o = tone_options("alm_batch", 200, 3, 2);
+  ToneTask t(o, 2);
+  AudioLmTask& task = t.task;
+  const Model& m = t.model;
   std::vector<float> got(m.params_size(), 0.0f), want(m.params_size(), 0.0f);
   Rng rng_a(7), rng_b(7);
   const double loss = task.forward_backward(m, rng_a, BatchShard::whole(o.batch), got.data(), {});

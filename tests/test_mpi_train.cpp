@@ -70,6 +70,20 @@ void check_same_run(const std::string& one, const std::string& two, size_t steps
   CHECK_ARRAYS_CLOSE(m2.params(), m1.params(), m1.params_size(), 1e-6, 0.0);
 }
 
+// Trains 'args' (ending in --out) into DIR/NAME1 as one process and DIR/NAME2 as 2 ranks, checks the
+// two runs agree, and returns the 2-rank output.
+std::string two_ranks_equal_one(const std::string& args, const std::string& dir, const std::string& name,
+                                size_t steps) {
+  const Run one = run(test::cli() + args + dir + "/" + name + "1");
+  INFO(one.out);
+  REQUIRE(one.status == 0);
+  const Run two = run(mpirun(2) + test::cli() + args + dir + "/" + name + "2");
+  INFO(two.out);
+  REQUIRE(two.status == 0);
+  check_same_run(dir + "/" + name + "1", dir + "/" + name + "2", steps);
+  return two.out;
+}
+
 struct Data {
   std::string dir, text, tone, clips;
 };
@@ -110,16 +124,10 @@ TEST_CASE("text: 2 ranks with a global batch of 4 equal 1 rank with 4, losses an
   const std::string args = " train --task text --data " + d.text +
                            " --layers 2 --embd 32 --ctx 32 --batch 4 --steps 20 --eval-every 10 --eval-tokens 1024"
                            " --threads 1 --seed 5 --out ";
-  const Run one = run(test::cli() + args + d.dir + "/text1");
-  INFO(one.out);
-  REQUIRE(one.status == 0);
-  const Run two = run(mpirun(2) + test::cli() + args + d.dir + "/text2");
-  INFO(two.out);
-  REQUIRE(two.status == 0);
-  CHECK(two.out.find("2 ranks x 1 thread(s), 2 sequences per rank") != std::string::npos);
+  const std::string two = two_ranks_equal_one(args, d.dir, "text", 20);
+  CHECK(two.find("2 ranks x 1 thread(s), 2 sequences per rank") != std::string::npos);
   // Only rank 0 prints: one "done" line.
-  CHECK(two.out.find("done at step 20") == two.out.rfind("done at step 20"));
-  check_same_run(d.dir + "/text1", d.dir + "/text2", 20);
+  CHECK(two.find("done at step 20") == two.rfind("done at step 20"));
 
   // --resume with 2 ranks continues exactly.
   REQUIRE(run(mpirun(2) + test::cli() + args + d.dir + "/text3 --stop-at-step 8").status == 0);
@@ -134,20 +142,12 @@ TEST_CASE("audio-lm and classify: 2 ranks equal 1 rank") {
   const std::string alm = " train --task audio-lm --data " + d.tone +
                           " --sample-rate 8000 --layers 1 --embd 16 --ctx 256 --batch 2 --steps 6 --eval-every 3"
                           " --eval-tokens 512 --threads 1 --seed 2 --out ";
-  REQUIRE(run(test::cli() + alm + d.dir + "/alm1").status == 0);
-  const Run two = run(mpirun(2) + test::cli() + alm + d.dir + "/alm2");
-  INFO(two.out);
-  REQUIRE(two.status == 0);
-  check_same_run(d.dir + "/alm1", d.dir + "/alm2", 6);
+  two_ranks_equal_one(alm, d.dir, "alm", 6);
 
   const std::string cls = " train --task classify --data " + d.clips +
                           " --layers 1 --embd 16 --num-mel-bins 16 --batch 4 --steps 6 --eval-every 3 --threads 1"
                           " --seed 4 --out ";
-  REQUIRE(run(test::cli() + cls + d.dir + "/cls1").status == 0);
-  const Run two_cls = run(mpirun(2) + test::cli() + cls + d.dir + "/cls2");
-  INFO(two_cls.out);
-  REQUIRE(two_cls.status == 0);
-  check_same_run(d.dir + "/cls1", d.dir + "/cls2", 6);
+  two_ranks_equal_one(cls, d.dir, "cls", 6);
 }
 
 TEST_CASE("failures end the job with an error instead of a hang") {
