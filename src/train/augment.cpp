@@ -32,12 +32,15 @@ double speech_end_s(const std::vector<float>& x, double sample_rate) {
   return 0;
 }
 
-void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng) {
+size_t tail_cut_length(const std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng) {
   const double end_s = speech_end_s(x, sample_rate);
-  if (end_s <= 0) return;
+  if (end_s <= 0) return x.size();
   const double keep_s = end_s + min_s + rng.uniform() * (max_s - min_s);
-  const auto keep = static_cast<size_t>(keep_s * sample_rate);
-  if (keep < x.size()) x.resize(keep);
+  return std::min(x.size(), static_cast<size_t>(keep_s * sample_rate));
+}
+
+void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng) {
+  x.resize(tail_cut_length(x, sample_rate, min_s, max_s, rng));
 }
 
 void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,

@@ -1,6 +1,7 @@
 #pragma once
 // Waveform augmentation for keyword spotting: random time shift, gain, and background noise mixed
 // at a random signal-to-noise ratio.
+#include <cstddef>
 #include <vector>
 
 #include "base/rng.h"
@@ -29,7 +30,9 @@ struct AugmentOptions {
 // frame's (0 for silence or an empty clip).
 double speech_end_s(const std::vector<float>& x, double sample_rate);
 
-// Cuts x to speech_end_s + a random time in [min_s, max_s] when that is shorter than x.
+// How many samples of x to keep: up to speech_end_s + a random time in [min_s, max_s], at most all.
+size_t tail_cut_length(const std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng);
+// Cuts x to tail_cut_length.
 void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng);
 
 // Augments x in place (its length is kept). noises: whole background recordings at the same rate.

@@ -114,13 +114,12 @@ class ClassifyTask : public TrainTask {
         const size_t len = std::min(prev.size(), static_cast<size_t>(rng.below(max_len + 1)));
         augmented_[b].assign(prev.end() - static_cast<std::ptrdiff_t>(len), prev.end());
       }
-      if (o_.augment && rng.uniform() < o_.augmentation.tail_prob) {
-        std::vector<float> clip = train_.waves[i];
-        trim_tail(clip, frontend_.sample_rate(), o_.augmentation.tail_min_s, o_.augmentation.tail_max_s, rng);
-        augmented_[b].insert(augmented_[b].end(), clip.begin(), clip.end());
-      } else {
-        augmented_[b].insert(augmented_[b].end(), train_.waves[i].begin(), train_.waves[i].end());
-      }
+      const std::vector<float>& clip = train_.waves[i];
+      const size_t keep = o_.augment && rng.uniform() < o_.augmentation.tail_prob
+                              ? tail_cut_length(clip, frontend_.sample_rate(), o_.augmentation.tail_min_s,
+                                                o_.augmentation.tail_max_s, rng)
+                              : clip.size();
+      augmented_[b].insert(augmented_[b].end(), clip.begin(), clip.begin() + static_cast<std::ptrdiff_t>(keep));
       labels_[b] = train_.labels[i];
       if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
     }
