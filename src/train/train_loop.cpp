@@ -161,14 +161,14 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   std::fflush(stdout);
 
   StopSignals stop;  // Ctrl-C / SIGTERM: save, then stop
-  std::vector<float> grads(model.params_size());
+  // The gradients, and one slot after them for the loss, so a step's allreduce is one buffer in place.
+  const size_t n_grads = model.params_size();
+  std::vector<float> grads(n_grads + 1);
   Timer clock;
   std::string val_text = "-";
   double loss_avg = 0;
   int64_t avg_n = 0;
   const int64_t start_step = step;
-  // One buffer for the step's allreduce: the gradients and, last, the loss.
-  std::vector<float> reduce(comm.distributed() ? model.params_size() + 1 : 0);
   double allreduce_s = 0;
   while (true) {
     const bool out_of_time = o.steps == 0 && o.minutes > 0 && clock.seconds() >= o.minutes * 60;
@@ -185,12 +185,11 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       // Each rank's gradient is that of its shard's mean loss; equal shards make the global mean
       // gradient their average.
       comm.take_wait_seconds();
-      std::copy(grads.begin(), grads.end(), reduce.begin());
-      reduce.back() = static_cast<float>(loss);
-      comm.allreduce_sum(reduce.data(), reduce.size());
+      grads[n_grads] = static_cast<float>(loss);
+      comm.allreduce_sum(grads.data(), grads.size());
       const float inv = 1.0f / static_cast<float>(comm.size());
-      for (size_t i = 0; i < grads.size(); ++i) grads[i] = reduce[i] * inv;
-      loss = static_cast<double>(reduce.back()) / comm.size();
+      for (size_t i = 0; i < n_grads; ++i) grads[i] *= inv;
+      loss = static_cast<double>(grads[n_grads]) / comm.size();
       allreduce_s += comm.take_wait_seconds();
     }
     const double lr = sched.at(step);
