@@ -57,7 +57,7 @@ FrameGeometry melspec_geometry(const MelSpectrogramOptions& o) {
 
 std::vector<float> padded_hann(int n_fft, int win_length) {
   std::vector<float> w(static_cast<size_t>(n_fft), 0.0f);
-  const std::vector<float> hann = make_window(WindowType::hann, win_length);
+  const std::vector<float> hann = torch_hann_window(win_length);
   const int left = (n_fft - win_length) / 2;  // torch.stft pads the window centrally
   for (int i = 0; i < win_length; ++i) w[static_cast<size_t>(left + i)] = hann[static_cast<size_t>(i)];
   return w;

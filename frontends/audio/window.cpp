@@ -56,4 +56,16 @@ std::vector<float> make_window(WindowType type, int length, double blackman_coef
   return w;
 }
 
+std::vector<float> torch_hann_window(int length) {
+  RWKVS_CHECK(length >= 2, "window: length must be at least 2 samples, got ", length);
+  std::vector<float> w(static_cast<size_t>(length));
+  const float step = static_cast<float>(2 * std::numbers::pi / length);
+  for (int n = 0; n < length; ++n) {
+    const float angle = static_cast<float>(n) * step;  // rounded to float, as torch's arange * scalar
+    const float c = static_cast<float>(std::cos(static_cast<double>(angle)));
+    w[static_cast<size_t>(n)] = 0.5f + (-0.5f * c);  // cos_().mul_(-0.5).add_(0.5), each step in float
+  }
+  return w;
+}
+
 }  // namespace rwkvs

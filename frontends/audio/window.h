@@ -19,4 +19,9 @@ const std::vector<std::string>& window_type_names();
 // Kaldi's generalised Blackman constant (0.42 gives the classic Blackman window).
 std::vector<float> make_window(WindowType type, int length, double blackman_coeff = 0.42);
 
+// torch.hann_window(length) (periodic) as torch computes it in float32: the angle n * float(2 pi / L)
+// is rounded to float before the cosine, which moves most entries an ulp away from the exact window.
+// MelSpectrogram uses it so that quiet bins (where the log amplifies an ulp) agree with torchaudio.
+std::vector<float> torch_hann_window(int length);
+
 }  // namespace rwkvs

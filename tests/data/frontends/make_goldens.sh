@@ -55,4 +55,8 @@ golden g44to16 u44k_to16k.flac
 "$py" extra_ref.py u16k.flac e16_kaldi.mfcc.f32 mfcc num_mel_bins=23 num_ceps=13 cepstral_lifter=22.0 \
   use_energy=True energy_floor=0.0 > /dev/null
 "$py" extra_ref.py u8k.flac e8.mulaw.u8 mulaw > /dev/null
+# --- torch.hann_window (periodic, float32) for the window lengths above -----------------------
+for n in 256 400 551; do
+  "$py" -c "import torch; torch.hann_window($n).numpy().astype('<f4').tofile('hann$n.f32')"
+done
 echo "goldens written to $here ($(du -sh --apparent-size . | cut -f1))"
