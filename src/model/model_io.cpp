@@ -3,13 +3,10 @@
 #include <cmath>
 
 #include "base/error.h"
-#include "kernels/bias.h"
-#include "kernels/embedding.h"
-#include "kernels/matmul.h"
+#include "src/model/cpu_ops.h"
+#include "src/model/rwkv4_graph.h"
 
 namespace rwkvs {
-
-using namespace kernels;
 
 void validate_input(const ModelConfig& c, const ModelInput& in, int64_t N, const char* what) {
   if (c.frames_input()) {
@@ -26,49 +23,21 @@ void validate_input(const ModelConfig& c, const ModelInput& in, int64_t N, const
 }
 
 void input_forward(const Model& model, const ModelInput& in, int64_t N, float* emb, float* frames_norm) {
-  const ModelConfig& c = model.config();
-  const ModelView p = model.view();
-  if (!c.frames_input()) {
-    embedding_forward(emb, in.tokens, p.emb, N, c.n_embd);
-    return;
-  }
-  normalize_columns(frames_norm, in.frames, p.input_mean, p.input_scale, N, c.input_dim);
-  matmul_forward(emb, frames_norm, p.input_proj_w, N, c.input_dim, c.n_embd);
-  add_bias_forward(emb, p.input_proj_b, N, c.n_embd);
+  graph::input_forward(CpuOps{}, model.config(), model.view(), in, N, emb, frames_norm);
 }
 
 void input_backward(const Model& model, const ModelView& g, const ModelInput& in, const float* frames_norm,
                     const float* demb, int64_t N) {
-  const ModelConfig& c = model.config();
-  if (!c.frames_input()) {
-    embedding_backward(g.emb, demb, in.tokens, N, c.n_embd);
-    return;
-  }
-  matmul_backward(static_cast<float*>(nullptr), g.input_proj_w, demb, frames_norm, model.view().input_proj_w, N, c.input_dim, c.n_embd);
-  add_bias_backward(g.input_proj_b, demb, N, c.n_embd);
+  graph::input_backward(CpuOps{}, model.config(), model.view(), g, in.tokens, frames_norm, demb, N);
 }
 
 void head_forward(const Model& model, const float* xf, int64_t N, float* logits) {
-  const ModelConfig& c = model.config();
-  const ModelView p = model.view();
-  if (c.classes_head()) {
-    matmul_forward(logits, xf, p.cls_w, N, c.n_embd, c.output_dim());
-    add_bias_forward(logits, p.cls_b, N, c.output_dim());
-  } else {
-    matmul_forward(logits, xf, p.head, N, c.n_embd, c.vocab_size);
-  }
+  graph::head_forward(CpuOps{}, model.config(), model.view(), xf, N, logits);
 }
 
 void head_backward(const Model& model, const ModelView& g, const float* dlogits, const float* xf, float* dxf,
                    int64_t N) {
-  const ModelConfig& c = model.config();
-  const ModelView p = model.view();
-  if (c.classes_head()) {
-    matmul_backward(dxf, g.cls_w, dlogits, xf, p.cls_w, N, c.n_embd, c.output_dim());
-    add_bias_backward(g.cls_b, dlogits, N, c.output_dim());
-  } else {
-    matmul_backward(dxf, g.head, dlogits, xf, p.head, N, c.n_embd, c.vocab_size);
-  }
+  graph::head_backward(CpuOps{}, model.config(), model.view(), g, dlogits, xf, dxf, N);
 }
 
 }  // namespace rwkvs

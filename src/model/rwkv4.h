@@ -7,46 +7,16 @@
 
 #include "kernels/wkv4.h"
 #include "src/core/buffer.h"
+#include "src/model/cpu_ops.h"
 #include "src/model/model.h"
 #include "src/model/model_io.h"
+#include "src/model/rwkv4_graph.h"
 #include "src/model/state.h"
 
 namespace rwkvs {
 
-// What one block keeps from forward for backward. N = B*T rows.
-struct BlockActivations {
-  AlignedBuffer<float> x_in;                    // (N, C) residual stream entering the block
-  AlignedBuffer<float> ln1, ln1_mean, ln1_rstd;  // (N, C), (N), (N)
-  AlignedBuffer<float> xk, xv, xr;              // (N, C) token-shift mixes for key, value, receptance
-  AlignedBuffer<float> k, v, r, y, ry;          // (N, A) key, value, sigmoid(receptance), WKV out, r*y
-  AlignedBuffer<float> wkv_boundary;            // WKV chunk-start states
-  AlignedBuffer<float> x_mid;                   // (N, C) residual after time-mix
-  AlignedBuffer<float> ln2, ln2_mean, ln2_rstd;  // (N, C), (N), (N)
-  AlignedBuffer<float> fxk, fxr;                // (N, C) channel-mix mixes
-  AlignedBuffer<float> fk_pre, fk;              // (N, F) key before and after squared ReLU
-  AlignedBuffer<float> fr, fv;                  // (N, C) sigmoid(receptance), value
-};
-
-struct Activations {
-  int64_t B = 0, T = 0;
-  std::vector<int32_t> tokens;                    // (N) input ids (tokens models)
-  AlignedBuffer<float> frames_norm;               // (N, input_dim) normalised frames (frames models)
-  AlignedBuffer<float> emb, ln0_mean, ln0_rstd;   // (N, C) embedding rows, ln0 statistics
-  std::vector<BlockActivations> blocks;           // L
-  AlignedBuffer<float> x_out;                     // (N, C) residual stream after the last block
-  AlignedBuffer<float> xf, lnf_mean, lnf_rstd;    // (N, C) ln_out output and statistics
-  AlignedBuffer<float> logits;                    // (N, V or K); after a loss backward: its gradient
-  const RecurrentState* state_in = nullptr;       // the state forward started from (null: empty)
-  // backward scratch: (N, C) x 6, (N, A) x 5, (N, F) x 2
-  AlignedBuffer<float> gC[6], gA[5], gF[2];
-
-  // Sizes every buffer for (B, T) with this model; keeps allocations when the shape is unchanged.
-  void resize(const ModelConfig& c, int64_t B, int64_t T, int chunk_len);
-};
-
-struct ForwardOptions {
-  kernels::Wkv4Options wkv;  // chunk length and schedule of the WKV kernel
-};
+// What forward keeps for backward, in host memory (the graph's buffers: src/model/rwkv4_graph.h).
+using Activations = ActivationsT<CpuOps>;
 
 // Parallel forward of B sequences of T positions (token ids or feature frames, row-major (B, T)).
 // Logits land in acts.logits (B, T, output_dim). state_in (batch B) is the state before the first

@@ -1,0 +1,63 @@
+#pragma once
+// The CPU backend of the model graph (src/model/rwkv4_graph.h): host memory and the kernels of
+// kernels/*.h. Its GPU twin is src/model/cuda_ops.h; the graph is written once against either.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/activations.h"
+#include "kernels/bias.h"
+#include "kernels/embedding.h"
+#include "kernels/layernorm.h"
+#include "kernels/matmul.h"
+#include "kernels/token_shift.h"
+#include "kernels/wkv4.h"
+#include "src/core/buffer.h"
+#include "src/model/state.h"
+
+namespace rwkvs {
+
+struct CpuOps {
+  template <class T>
+  using Buffer = AlignedBuffer<T>;
+  using State = RecurrentState;
+
+#define RWKVS_CPU_OP(name)                  \
+  template <class... Args>                  \
+  void name(Args... args) const {           \
+    kernels::name<float>(args...);          \
+  }
+  RWKVS_CPU_OP(layernorm_forward)
+  RWKVS_CPU_OP(layernorm_backward)
+  RWKVS_CPU_OP(token_shift_mix_forward)
+  RWKVS_CPU_OP(token_shift_mix_backward)
+  RWKVS_CPU_OP(matmul_forward)
+  RWKVS_CPU_OP(matmul_backward)
+  RWKVS_CPU_OP(sigmoid_forward)
+  RWKVS_CPU_OP(sigmoid_backward)
+  RWKVS_CPU_OP(relu_square_forward)
+  RWKVS_CPU_OP(relu_square_backward)
+  RWKVS_CPU_OP(mul_forward)
+  RWKVS_CPU_OP(mul_backward)
+  RWKVS_CPU_OP(add_inplace)
+  RWKVS_CPU_OP(wkv4_forward)
+  RWKVS_CPU_OP(wkv4_backward)
+  RWKVS_CPU_OP(embedding_forward)
+  RWKVS_CPU_OP(embedding_backward)
+  RWKVS_CPU_OP(normalize_columns)
+  RWKVS_CPU_OP(add_bias_forward)
+  RWKVS_CPU_OP(add_bias_backward)
+#undef RWKVS_CPU_OP
+
+  template <class T>
+  void copy(T* dst, const T* src, int64_t n) const {
+    if (n > 0) std::memcpy(dst, src, sizeof(T) * static_cast<size_t>(n));
+  }
+  void zero(float* p, int64_t n) const { std::fill(p, p + n, 0.0f); }
+  // dst (B, C) = the last row of each of the B sequences in src (B, T, C).
+  void copy_last_rows(float* dst, const float* src, int64_t B, int64_t T, int64_t C) const {
+    for (int64_t b = 0; b < B; ++b) copy(dst + b * C, src + ((b + 1) * T - 1) * C, C);
+  }
+};
+
+}  // namespace rwkvs
