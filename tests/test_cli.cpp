@@ -2,6 +2,7 @@
 // bad input giving one clear error line with a non-zero exit.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "src/io/safetensors.h"
@@ -41,30 +42,49 @@ TEST_CASE("rwkvs logits matches the oracle in both modes") {
   }
 }
 
-TEST_CASE("rwkvs logits --device cuda: the oracle's logits on a GPU, or one clear error without one") {
-  const std::string dir = test::temp_dir("cli_logits_cuda");
-  std::string out;
-  const int rc = run(cli() + " logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") +
-                         " --out " + dir + "/l.f32 --device cuda",
-                     &out);
+// A CUDA build on a GPU machine matches the oracle; anywhere else one clear error line.
+static void check_cuda_outcome(int rc, const std::string& out, const std::function<void()>& compare) {
   INFO(out);
-  if (rc == 0) {  // a GPU machine
-    const auto got = test::read_f32_file(dir + "/l.f32");
-    const auto want = test::read_f32_file(golden("logits_forward.f32"));
-    REQUIRE(got.size() == want.size());
-    CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 5e-4, 1e-4);
+  if (rc == 0) {
+    compare();
   } else {
     CHECK(rc == 1);
     CHECK(out.rfind("error: --device cuda: ", 0) == 0);
     CHECK((out.find("no usable GPU") != std::string::npos || out.find("built without CUDA") != std::string::npos));
     CHECK(std::count(out.begin(), out.end(), '\n') == 1);
   }
-  check_error("logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") + " --out " +
-                  dir + "/r.f32 --device cuda --mode recurrent",
-              2, "--device cuda runs the parallel form only");
-  check_error("logits --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt") + " --out " +
-                  dir + "/r.f32 --device tpu",
-              2, "--device");
+}
+
+TEST_CASE("rwkvs logits/grads --device cuda: the oracle's numbers on a GPU, or one clear error without one") {
+  const std::string dir = test::temp_dir("cli_logits_cuda");
+  const std::string model = " --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt");
+  for (const char* mode : {"parallel", "recurrent"}) {
+    CAPTURE(mode);
+    std::string out;
+    const int rc = run(cli() + " logits" + model + " --out " + dir + "/l.f32 --device cuda --mode " + mode, &out);
+    check_cuda_outcome(rc, out, [&] {
+      const auto got = test::read_f32_file(dir + "/l.f32");
+      const auto want =
+          test::read_f32_file(golden(std::string(mode) == "parallel" ? "logits_forward.f32" : "logits_rnn.f32"));
+      REQUIRE(got.size() == want.size());
+      CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 5e-4, 1e-4);
+    });
+  }
+  std::string out;
+  const int rc = run(cli() + " grads" + model + " --out " + dir + "/g.safetensors --device cuda", &out);
+  check_cuda_outcome(rc, out, [&] {
+    CHECK(out.find("loss 4.6672") != std::string::npos);
+    SafetensorsReader got(dir + "/g.safetensors"), want(golden("grads.safetensors"));
+    for (const auto& t : want.tensors()) {
+      CAPTURE(t.name);
+      const auto a = got.read_f32(t.name), b = want.read_f32(t.name);
+      double scale = 1e-30;
+      for (float x : b) scale = std::max(scale, double(std::fabs(x)));
+      CHECK_ARRAYS_CLOSE(a.data(), b.data(), a.size(), 1e-4 * scale, 1e-4);
+    }
+  });
+  check_error("logits" + model + " --out " + dir + "/r.f32 --device tpu", 2, "--device");
+  check_error("logits" + model + " --out " + dir + "/r.f32 --device cuda --precision fp8", 2, "--precision");
 }
 
 TEST_CASE("rwkvs grads prints the loss and writes every gradient under its own name") {

@@ -9,40 +9,40 @@
 #include "src/io/token_file.h"
 #include "src/model/checkpoint.h"
 #include "src/model/rwkv4.h"
-#include "src/model/rwkv4_forward_cuda.h"
+#include "src/model/engine.h"
 
 namespace rwkvs::app {
 namespace {
 
 struct InspectArgs {
-  std::string model, tokens, out, mode = "parallel", device = "cpu";
+  std::string model, tokens, out, mode = "parallel", device = "cpu", precision = "fp32";
   int threads = 0;
   int chunk = 64;
 };
 
 void run_logits(const InspectArgs& a) {
   set_num_threads(a.threads);
+  validate_device_flags(a.device, a.precision);
   const Model model = load_model(a.model);
   const int64_t V = model.config().vocab_size;
   const std::vector<int32_t> ids = read_token_file(a.tokens, V);
   const int64_t T = static_cast<int64_t>(ids.size());
   std::vector<float> logits;
-  if (a.device == "cuda") {
-    if (a.mode != "parallel") fail_usage("--device cuda runs the parallel form only (--mode parallel)");
-    kernels::Wkv4Options wkv;
-    wkv.chunk_len = a.chunk;
-    logits = CudaForward(model).logits(ids.data(), 1, T, wkv);
-  } else if (a.mode == "parallel") {
-    Activations acts;
-    ForwardOptions opt;
-    opt.wkv.chunk_len = a.chunk;
-    rwkv4_forward(model, acts, ids.data(), 1, T, nullptr, nullptr, opt);
-    logits.assign(acts.logits.data(), acts.logits.data() + T * V);
-  } else {
+  ForwardOptions opt;
+  opt.wkv.chunk_len = a.chunk;
+  if (a.device == "cpu" && a.mode == "recurrent") {  // the CPU's own one-token step (rwkv4_step)
     RecurrentState state(model.config(), 1);
     StepWorkspace ws;
     logits.resize(T * V);
     for (int64_t t = 0; t < T; ++t) rwkv4_step(model, state, &ids[t], logits.data() + t * V, ws);
+  } else if (a.mode == "parallel") {
+    logits = make_engine(a.device, model, a.precision)->logits(ModelInput{ids.data(), nullptr}, 1, T, opt);
+  } else {  // one token per call through the carried state, as generation on a GPU runs
+    const auto engine = make_engine(a.device, model, a.precision);
+    RecurrentState state(model.config(), 1);
+    logits.resize(T * V);
+    for (int64_t t = 0; t < T; ++t)
+      engine->forward(ModelInput{&ids[t], nullptr}, 1, 1, &state, logits.data() + t * V, opt);
   }
   write_f32_file(a.out, logits.data(), logits.size());
   std::printf("wrote %s: logits [%lld, %lld] float32 (%s, %s)\n", a.out.c_str(), static_cast<long long>(T),
@@ -51,18 +51,19 @@ void run_logits(const InspectArgs& a) {
 
 void run_grads(const InspectArgs& a) {
   set_num_threads(a.threads);
+  validate_device_flags(a.device, a.precision);
   const Model model = load_model(a.model);
   const int64_t V = model.config().vocab_size;
   const std::vector<int32_t> ids = read_token_file(a.tokens, V);
   if (ids.size() < 2) fail("token file '", a.tokens, "' needs at least 2 tokens (inputs and a target)");
   const int64_t T = static_cast<int64_t>(ids.size()) - 1;
-  Activations acts;
   ForwardOptions opt;
   opt.wkv.chunk_len = a.chunk;
-  rwkv4_forward(model, acts, ids.data(), 1, T, nullptr, nullptr, opt);
-  const double loss = lm_loss_backward(acts, ids.data() + 1, V);
-  std::vector<float> grads(model.params_size(), 0.0f);
-  rwkv4_backward(model, acts, grads.data(), opt);
+  const auto engine = make_engine(a.device, model, a.precision);
+  engine->zero_grads();
+  const double loss = engine->lm_forward_backward(ids.data(), ids.data() + 1, 1, T, 1.0f, opt);
+  std::vector<float> grads(model.params_size());
+  engine->get_grads(grads.data());
   save_tensors(a.out, layout_views(model.layout(), grads.data()), {{"format", "pt"}, {"loss", std::to_string(loss)}});
   std::printf("loss %.9g\nwrote %s\n", loss, a.out.c_str());
 }
@@ -74,6 +75,9 @@ CLI::App* add_common(CLI::App& app, const char* name, const char* help, std::sha
   cmd->add_option("--tokens", a->tokens, "token file: whitespace-separated ids")->required();
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
   cmd->add_option("--chunk", a->chunk, "WKV chunk length")->check(CLI::PositiveNumber);
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16 (fp32 storage and accumulation)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   return cmd;
 }
 
@@ -85,8 +89,6 @@ void add_logits_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "output file (raw little-endian float32, row-major [T, V])")->required();
   cmd->add_option("--mode", a->mode, "parallel (training form) or recurrent (one token at a time)")
       ->check(CLI::IsMember({"parallel", "recurrent"}));
-  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU; parallel mode, token-input models)")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->callback([a] { run_logits(*a); });
 }
 

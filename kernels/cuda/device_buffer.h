@@ -26,6 +26,8 @@ class DeviceBuffer {
   T* data() { return data_; }
   const T* data() const { return data_; }
   size_t size() const { return size_; }
+  // Reallocates to n zeroed elements (old contents are discarded).
+  void resize(size_t n) { *this = DeviceBuffer(n); }
 
   // Copies host[0, n) in (n <= size()), on ctx's stream, and waits for it.
   void upload(const CudaContext& ctx, const T* host, size_t n);

@@ -5,7 +5,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include <string>
+
 #include "kernels/activations.h"
+#include "kernels/adamw.h"
+#include "kernels/cross_entropy.h"
 #include "kernels/bias.h"
 #include "kernels/embedding.h"
 #include "kernels/layernorm.h"
@@ -47,6 +51,8 @@ struct CpuOps {
   RWKVS_CPU_OP(normalize_columns)
   RWKVS_CPU_OP(add_bias_forward)
   RWKVS_CPU_OP(add_bias_backward)
+  RWKVS_CPU_OP(cross_entropy_forward)
+  RWKVS_CPU_OP(cross_entropy_backward)
 #undef RWKVS_CPU_OP
 
   template <class T>
@@ -54,6 +60,26 @@ struct CpuOps {
     if (n > 0) std::memcpy(dst, src, sizeof(T) * static_cast<size_t>(n));
   }
   void zero(float* p, int64_t n) const { std::fill(p, p + n, 0.0f); }
+  // Host and backend memory are the same here.
+  template <class T>
+  void upload(T* dst, const T* host, int64_t n) const {
+    copy(dst, host, n);
+  }
+  template <class T>
+  void download(T* host, const T* src, int64_t n) const {
+    copy(host, src, n);
+  }
+  double sum_squares(const float* x, int64_t n) const { return kernels::sum_squares<float>(x, n); }
+  void scale_inplace(float* x, float s, int64_t n) const {
+#pragma omp parallel for simd if (n > (1 << 16))
+    for (int64_t i = 0; i < n; ++i) x[i] *= s;
+  }
+  void adamw_update(float* params, float* m, float* v, const float* grads, int64_t n, const kernels::AdamWHyper& h,
+                    int64_t step) const {
+    kernels::adamw_update(params, m, v, grads, n, h, step);
+  }
+  std::string device_name() const;  // "cpu (N threads)"
+
   // dst (B, C) = the last row of each of the B sequences in src (B, T, C).
   void copy_last_rows(float* dst, const float* src, int64_t B, int64_t T, int64_t C) const {
     for (int64_t b = 0; b < B; ++b) copy(dst + b * C, src + ((b + 1) * T - 1) * C, C);

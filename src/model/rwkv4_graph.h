@@ -11,6 +11,7 @@
 #include "src/model/config.h"
 #include "src/model/model_io.h"
 #include "src/model/params.h"
+#include "src/model/state.h"
 
 namespace rwkvs {
 

@@ -12,16 +12,17 @@ RecurrentState::RecurrentState(const ModelConfig& config, int64_t batch)
   reset();
 }
 
-LayerStateView RecurrentState::layer(int l) {
-  float* p = data_.data() + static_cast<size_t>(l) * batch_ * (2 * C_ + 3 * A_);
+LayerStateView state_layer_view(float* base, int l, int64_t batch, int64_t C, int64_t A) {
   LayerStateView v;
-  v.att_x = p;
-  v.aa = v.att_x + batch_ * C_;
-  v.bb = v.aa + batch_ * A_;
-  v.pp = v.bb + batch_ * A_;
-  v.ffn_x = v.pp + batch_ * A_;
+  v.att_x = base + static_cast<size_t>(l) * batch * (2 * C + 3 * A);
+  v.aa = v.att_x + batch * C;
+  v.bb = v.aa + batch * A;
+  v.pp = v.bb + batch * A;
+  v.ffn_x = v.pp + batch * A;
   return v;
 }
+
+LayerStateView RecurrentState::layer(int l) { return state_layer_view(data_.data(), l, batch_, C_, A_); }
 
 void RecurrentState::reset() {
   for (int64_t b = 0; b < batch_; ++b) reset(b);

@@ -18,6 +18,9 @@ struct LayerStateView {
   float* ffn_x;  // (B, C) LN2 output of the previous token
 };
 
+// The views of layer l in a block laid out as RecurrentState's (host or device memory alike).
+LayerStateView state_layer_view(float* base, int l, int64_t batch, int64_t C, int64_t A);
+
 class RecurrentState {
  public:
   RecurrentState() = default;

@@ -31,6 +31,12 @@ class AdamW {
   void save(const std::string& path, const Model& model, const Metadata& metadata) const;
   // Reads moments saved by save(); returns the file's metadata. Errors name the file.
   Metadata load(const std::string& path, const Model& model);
+  const OptimizerConfig& config() const { return config_; }
+  // The first and second moments, laid out like the parameters (a GPU copy syncs through these).
+  float* m() { return m_.data(); }
+  float* v() { return v_.data(); }
+  const float* m() const { return m_.data(); }
+  const float* v() const { return v_.data(); }
 
  private:
   OptimizerConfig config_;

@@ -1,56 +1,13 @@
-// The RWKV-4 parallel forward on the GPU (src/model/rwkv4_forward_cuda.h) against the CPU forward,
-// its reference, on random models: odd lengths, T = 1, several sequences, a chunk length that does
-// not divide T. Exits 77 (Skipped) without a usable GPU (tests/gpu/gpu_main.cpp).
-#include <doctest/doctest.h>
+// The model on the GPU (make_engine("cuda")) against the CPU model functions: the checks of
+// tests/engine_checks.h on the GPU engine. Exits 77 (Skipped) without a usable GPU (gpu_main.cpp).
+#include "tests/engine_checks.h"
 
-#include <vector>
+using namespace rwkvs::test;
 
-#include "base/rng.h"
-#include "src/model/model.h"
-#include "src/model/rwkv4.h"
-#include "src/model/rwkv4_forward_cuda.h"
-#include "tests/support.h"
-
-using namespace rwkvs;
-
-namespace {
-
-void check_against_cpu(int layers, int embd, int vocab, int64_t B, int64_t T, int chunk) {
-  CAPTURE(layers);
-  CAPTURE(embd);
-  CAPTURE(B);
-  CAPTURE(T);
-  CAPTURE(chunk);
-  Model m(ModelConfig::rwkv4(layers, embd, vocab));
-  init_random(m, 7);
-  std::vector<int32_t> tokens(static_cast<size_t>(B * T));
-  Rng rng(3);
-  for (int32_t& t : tokens) t = static_cast<int32_t>(rng.below(static_cast<uint64_t>(vocab)));
-  Activations acts;
-  ForwardOptions opt;
-  opt.wkv.chunk_len = chunk;
-  rwkv4_forward(m, acts, tokens.data(), B, T, nullptr, nullptr, opt);
-  kernels::Wkv4Options wkv;
-  wkv.chunk_len = chunk;
-  const std::vector<float> got = CudaForward(m).logits(tokens.data(), B, T, wkv);
-  REQUIRE(got.size() == static_cast<size_t>(B * T * vocab));
-  CHECK_ARRAYS_CLOSE(got.data(), acts.logits.data(), got.size(), 1e-4, 1e-4);
-}
-
-}  // namespace
-
-TEST_CASE("GPU forward logits equal the CPU forward within 1e-4") {
-  check_against_cpu(2, 64, 97, 2, 37, 16);
-  check_against_cpu(1, 32, 50, 1, 1, 64);
-  check_against_cpu(3, 128, 256, 3, 300, 64);
-}
-
-TEST_CASE("models the GPU forward does not cover yet are refused by name") {
-  ModelConfig c = ModelConfig::rwkv4(1, 16, 0);
-  c.input_kind = "frames";
-  c.input_dim = 8;
-  c.head_kind = "classes";
-  c.labels = {"_unknown_", "yes"};
-  const Model m(c);
-  CHECK_THROWS_WITH_AS(CudaForward{m}, doctest::Contains("frames input"), Error);
-}
+TEST_CASE("GPU logits equal the CPU forward within 1e-4") { check_engine_logits("cuda"); }
+TEST_CASE("a training step on the GPU: loss and every gradient equal the CPU's") { check_engine_training_step("cuda"); }
+TEST_CASE("frames input and a classes head on the GPU") { check_engine_classifier("cuda"); }
+TEST_CASE("AdamW on the GPU updates the weights as the CPU optimizer does") { check_engine_adamw("cuda"); }
+TEST_CASE("generation on the GPU through the carried state equals the CPU step") { check_engine_generation("cuda"); }
+TEST_CASE("streaming on the GPU in uneven chunks equals the whole-clip forward") { check_engine_streaming("cuda"); }
+TEST_CASE("tf32 and bf16 on the GPU stay close to fp32") { check_engine_precisions("cuda"); }

@@ -1,0 +1,179 @@
+#pragma once
+// Engine (src/model/engine.h) written once over a backend: ModelEngine<CpuOps> runs on the host and
+// ModelEngine<CudaOps> on a GPU, with the same graph (rwkv4_graph.h), loss bookkeeping, state
+// carrying and AdamW loop. The CPU instance is what the CPU tests exercise, so the GPU instance
+// differs from tested code only in its kernels and copies.
+//
+// Beyond the graph's ops, Ops provides: upload/download (host <-> backend memory),
+// cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, device_name().
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "kernels/adamw.h"
+#include "src/model/engine.h"
+
+namespace rwkvs {
+
+template <class Ops>
+class ModelEngine : public Engine {
+ public:
+  template <class T>
+  using Buffer = typename Ops::template Buffer<T>;
+  using State = typename Ops::State;
+
+  ModelEngine(const Ops& ops, const Model& model)
+      : ops_(ops), config_(model.config()), layout_(model.layout()), params_(model.params_size()),
+        grads_(model.params_size()), m_(model.params_size()), v_(model.params_size()) {
+    ops_.upload(params_.data(), model.params(), n_params());
+    view_ = make_view(layout_, params_.data(), config_.n_layer);
+    grad_view_ = make_view(layout_, grads_.data(), config_.n_layer);
+  }
+
+  const ModelConfig& config() const override { return config_; }
+  std::string device_name() const override { return ops_.device_name(); }
+
+  void forward(const ModelInput& input, int64_t B, int64_t T, RecurrentState* state, float* logits,
+               const ForwardOptions& opt) override {
+    if (state && state->batch() != B) fail("forward: state has batch ", state->batch(), ", input has ", B);
+    if (!state) {
+      run_forward(input, B, T, nullptr, nullptr, opt);
+    } else {
+      State in(config_, B), out(config_, B);
+      ops_.upload(in.data(), state->data(), static_cast<int64_t>(state->size()));
+      run_forward(input, B, T, &in, &out, opt);
+      ops_.download(state->data(), out.data(), static_cast<int64_t>(state->size()));
+    }
+    ops_.download(logits, acts_.logits.data(), B * T * config_.output_dim());
+  }
+
+  void zero_grads() override { ops_.zero(grads_.data(), n_params()); }
+
+  double lm_forward_backward(const int32_t* tokens, const int32_t* targets, int64_t B, int64_t T,
+                             float grad_scale, const ForwardOptions& opt) override {
+    const double loss = lm_forward(tokens, targets, B, T, opt);
+    const int64_t N = B * T;
+    const float dloss = target_count_ ? grad_scale / static_cast<float>(target_count_) : 0.0f;
+    ops_.cross_entropy_backward(acts_.logits.data(), acts_.logits.data(), targets_.data(), dloss, N,
+                                static_cast<int64_t>(config_.vocab_size));
+    graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
+    return loss;
+  }
+
+  double lm_loss(const int32_t* tokens, const int32_t* targets, int64_t B, int64_t T,
+                 const ForwardOptions& opt) override {
+    return lm_forward(tokens, targets, B, T, opt);
+  }
+
+  double forward_backward(const ModelInput& input, int64_t B, int64_t T, const HostLoss& loss,
+                          const ForwardOptions& opt) override {
+    run_forward(input, B, T, nullptr, nullptr, opt);
+    const int64_t n = B * T * config_.output_dim();
+    host_logits_.resize(static_cast<size_t>(n));
+    ops_.download(host_logits_.data(), acts_.logits.data(), n);
+    const double value = loss(host_logits_.data());
+    ops_.upload(acts_.logits.data(), host_logits_.data(), n);
+    graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
+    return value;
+  }
+
+  void get_grads(float* host) override { ops_.download(host, grads_.data(), n_params()); }
+  void set_grads(const float* host) override { ops_.upload(grads_.data(), host, n_params()); }
+
+  double adamw_step(const OptimizerConfig& config, double lr, int64_t step) override {
+    const double norm = std::sqrt(ops_.sum_squares(grads_.data(), n_params()));
+    if (!std::isfinite(norm))
+      fail("training diverged: the gradient norm is ", norm, " at step ", step,
+           " (try a lower --lr or a smaller --clip)");
+    if (config.clip_norm > 0 && norm > config.clip_norm)
+      ops_.scale_inplace(grads_.data(), static_cast<float>(config.clip_norm / norm), n_params());
+    kernels::AdamWHyper h;
+    h.lr = static_cast<float>(lr);
+    h.beta1 = config.beta1;
+    h.beta2 = config.beta2;
+    h.eps = config.eps;
+    for (const ParamInfo& p : layout_.tensors()) {  // weight decay on matrices only
+      h.weight_decay = p.weight_decay ? config.weight_decay : 0.0f;
+      ops_.adamw_update(params_.data() + p.offset, m_.data() + p.offset, v_.data() + p.offset,
+                        grads_.data() + p.offset, static_cast<int64_t>(p.numel), h, step);
+    }
+    return norm;
+  }
+
+  void set_moments(const AdamW& optimizer) override {
+    ops_.upload(m_.data(), optimizer.m(), n_params());
+    ops_.upload(v_.data(), optimizer.v(), n_params());
+  }
+  void get_moments(AdamW& optimizer) override {
+    ops_.download(optimizer.m(), m_.data(), n_params());
+    ops_.download(optimizer.v(), v_.data(), n_params());
+  }
+  void get_params(Model& model) override {
+    if (model.params_size() != params_.size()) fail("engine: the model has another size than the engine's");
+    ops_.download(model.params(), params_.data(), n_params());
+  }
+
+ private:
+  int64_t n_params() const { return static_cast<int64_t>(params_.size()); }
+
+  // The host input copied into backend memory, then the graph.
+  void run_forward(const ModelInput& in, int64_t B, int64_t T, const State* sin, State* sout,
+                   const ForwardOptions& opt) {
+    if (B < 1 || T < 1) fail("forward: batch and length must be positive, got B=", B, " T=", T);
+    const int64_t N = B * T;
+    validate_input(config_, in, N, "forward");
+    ModelInput d;
+    if (config_.frames_input()) {
+      fit(frames_, N * config_.input_dim);
+      ops_.upload(frames_.data(), in.frames, N * config_.input_dim);
+      d.frames = frames_.data();
+    } else {
+      fit(ids_, N);
+      ops_.upload(ids_.data(), in.tokens, N);
+      d.tokens = ids_.data();
+    }
+    graph::forward(ops_, config_, view_, acts_, d, B, T, sin, sout, opt);
+  }
+
+  // Forward and the mean cross-entropy over targets >= 0; leaves the targets in targets_ and their
+  // count in target_count_ for the backward.
+  double lm_forward(const int32_t* tokens, const int32_t* targets, int64_t B, int64_t T, const ForwardOptions& opt) {
+    if (config_.classes_head()) fail("lm loss: this model has a classes head");
+    run_forward(ModelInput{tokens, nullptr}, B, T, nullptr, nullptr, opt);
+    const int64_t N = B * T, V = config_.vocab_size;
+    target_count_ = 0;
+    for (int64_t i = 0; i < N; ++i) {
+      if (targets[i] >= V) fail("lm loss: target ", targets[i], " at ", i, " is outside [0, ", V, ")");
+      target_count_ += targets[i] >= 0;
+    }
+    fit(targets_, N);
+    ops_.upload(targets_.data(), targets, N);
+    fit(losses_, N);
+    ops_.cross_entropy_forward(losses_.data(), acts_.logits.data(), targets_.data(), N, V);
+    host_losses_.resize(static_cast<size_t>(N));
+    ops_.download(host_losses_.data(), losses_.data(), N);
+    double sum = 0;
+    for (int64_t i = 0; i < N; ++i)
+      if (targets[i] >= 0) sum += host_losses_[static_cast<size_t>(i)];
+    return target_count_ ? sum / static_cast<double>(target_count_) : 0.0;
+  }
+
+  template <class T>
+  static void fit(Buffer<T>& b, int64_t n) {
+    if (b.size() < static_cast<size_t>(n)) b.resize(static_cast<size_t>(n));
+  }
+
+  Ops ops_;
+  ModelConfig config_;
+  ParamLayout layout_;
+  Buffer<float> params_, grads_, m_, v_;
+  ModelView view_, grad_view_;
+  ActivationsT<Ops> acts_;
+  Buffer<int32_t> ids_, targets_;
+  Buffer<float> frames_, losses_;
+  std::vector<float> host_logits_, host_losses_;
+  int64_t target_count_ = 0;
+};
+
+}  // namespace rwkvs
