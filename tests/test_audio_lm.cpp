@@ -121,6 +121,17 @@ Model mulaw_model(int layers, int embd, double rate, uint64_t seed) {
 
 std::string read_bytes(const std::string& path) { return test::read_text(path); }
 
+
+// One task step on a CPU engine over m: the loss, and the gradient written to grads.
+double task_step(AudioLmTask& task, const Model& m, Rng& rng, const BatchShard& shard, std::vector<float>& grads) {
+  const auto engine = make_engine("cpu", m);
+  engine->zero_grads();
+  const double loss = task.forward_backward(*engine, rng, shard, {});
+  grads.resize(m.params_size());
+  engine->get_grads(grads.data());
+  return loss;
+}
+
 }  // namespace
 
 TEST_CASE("unigram entropy of mu-law classes") {
@@ -203,13 +214,13 @@ TEST_CASE("a T = 65,536 window runs forward and backward through the task") {
   CHECK(task.positions_per_step() == 65536);
   std::vector<float> grads(m.params_size(), 0.0f);
   Rng rng(1);
-  const double loss = task.forward_backward(m, rng, BatchShard::whole(o.batch), grads.data(), {});
+  const double loss = task_step(task, m, rng, BatchShard::whole(o.batch), grads);
   CHECK(loss == doctest::Approx(std::log(256.0)).epsilon(0.05));  // a fresh model is close to uniform
   double norm = 0;
   for (float g : grads) norm += static_cast<double>(g) * g;
   CHECK(std::isfinite(norm));
   CHECK(norm > 0);
-  const EvalResult e = task.evaluate(m, {});
+  const EvalResult e = task.evaluate(*make_engine("cpu", m), {});
   CHECK(e.metrics.at("val_bits").get<double>() == doctest::Approx(8.0).epsilon(0.05));
   CHECK(peak_rss_mb() > 0);
 }
@@ -220,12 +231,12 @@ TEST_CASE("shards of a batch (data parallelism) average to the whole batch's los
   const Model& m = t.model;
   std::vector<float> whole(m.params_size(), 0.0f), sum(m.params_size(), 0.0f);
   Rng rng(9);
-  const double whole_loss = task.forward_backward(m, rng, BatchShard::whole(4), whole.data(), {});
+  const double whole_loss = task_step(task, m, rng, BatchShard::whole(4), whole);
   double shard_loss = 0;
   for (int64_t r = 0; r < 2; ++r) {  // two "ranks", each drawing the same global batch
     Rng same(9);
     std::vector<float> g(m.params_size(), 0.0f);
-    shard_loss += task.forward_backward(m, same, BatchShard{2 * r, 2}, g.data(), {}) / 2;
+    shard_loss += task_step(task, m, same, BatchShard{2 * r, 2}, g) / 2;
     for (size_t i = 0; i < g.size(); ++i) sum[i] += g[i] / 2;
   }
   CHECK(shard_loss == doctest::Approx(whole_loss).epsilon(1e-6));
@@ -239,7 +250,7 @@ TEST_CASE("B windows run one at a time give the gradient of one batch of B") {
   const Model& m = t.model;
   std::vector<float> got(m.params_size(), 0.0f), want(m.params_size(), 0.0f);
   Rng rng_a(7), rng_b(7);
-  const double loss = task.forward_backward(m, rng_a, BatchShard::whole(o.batch), got.data(), {});
+  const double loss = task_step(task, m, rng_a, BatchShard::whole(o.batch), got);
   // The same windows as one (B, T) batch.
   std::vector<int32_t> windows, in(3 * 200), target(3 * 200);
   task.corpus().sample_windows(rng_b, 3, 201, windows);

@@ -13,13 +13,14 @@
 #include "src/infer/stream_eval.h"
 #include "src/io/audio_dataset.h"
 #include "src/model/checkpoint.h"
+#include "src/model/engine.h"
 #include "src/train/classify_eval.h"
 
 namespace rwkvs::app {
 namespace {
 
 struct EvalArgs {
-  std::string model, data, split = "test", validation_manifest, test_manifest;
+  std::string model, data, split = "test", validation_manifest, test_manifest, device = "cpu", precision = "fp32";
   int64_t batch = 32;
   int threads = 0;
   bool json = false;
@@ -30,6 +31,7 @@ struct EvalArgs {
 
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) fail_usage("--batch must be at least 1");
+  validate_device_flags(a.device, a.precision);
   const DetectorOptions detector = a.detector.options();
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
@@ -54,7 +56,7 @@ void run_eval(const EvalArgs& a) {
   const FrontendConfig fe = FrontendConfig::from_json(c.frontend, a.model);
   const auto computer = fe.make_computer();
   const ClipSet clips = load_clips(examples, fe.sample_rate(), a.split);
-  const ClassifyMetrics m = evaluate_classifier(model, *computer, clips, a.batch, {});
+  const ClassifyMetrics m = evaluate_classifier(*make_engine(a.device, model, a.precision), *computer, clips, a.batch, {});
   StreamEvalResult sr;
   if (a.stream) {
     StreamEvalOptions so;
@@ -87,6 +89,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--test-manifest", a->test_manifest, "manifest data: the test split");
   cmd->add_option("--batch", a->batch, "clips per forward pass");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU) for the offline pass")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   cmd->add_flag("--json", a->json, "print one JSON object");
   cmd->add_flag("--stream", a->stream,
                 "also play the split's clips back to back (order shuffled by --seed) through a stream session "

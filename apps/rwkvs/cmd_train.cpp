@@ -136,6 +136,12 @@ void add_train_command(CLI::App& app) {
              "checkpoint every N steps (and at the end) [500, audio-lm 100]");
   add_common(cmd, *f, "--log-every", &TrainOptions::log_every, "print a progress line every N steps [10, audio-lm 5]");
   add_common(cmd, *f, "--chunk", &TrainOptions::chunk, "WKV chunk length [64]");
+  add_common(cmd, *f, "--device", &TrainOptions::device,
+             "cpu, or cuda: weights, activations and optimizer state on an NVIDIA GPU [cpu]")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  add_common(cmd, *f, "--precision", &TrainOptions::precision,
+             "GPU matmuls: fp32, tf32 or bf16 (fp32 master weights, accumulation and WKV state) [fp32]")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   {
     CLI::Option* o = cmd->add_flag("--resume", f->given.resume, "continue the checkpoint in --out exactly");
     f->common.emplace_back(o, [flags = f.get()](TrainOptions& t) { t.resume = flags->given.resume; });

@@ -17,12 +17,12 @@ void check_batch(const int64_t* lengths, const int32_t* labels, int64_t B, int64
   }
 }
 
-double pooled_loss(const Activations& acts, const int64_t* lengths, const int32_t* labels, const std::string& pool,
-                   int64_t K, int32_t* predicted, std::vector<float>& pooled, std::vector<float>& dpooled) {
-  const int64_t B = acts.B, T = acts.T;
+double pooled_loss(const float* logits, int64_t B, int64_t T, const int64_t* lengths, const int32_t* labels,
+                   const std::string& pool, int64_t K, int32_t* predicted, std::vector<float>& pooled,
+                   std::vector<float>& dpooled) {
   check_batch(lengths, labels, B, T, K);
   pooled.assign(B * K, 0.0f);
-  pool_logits(pooled.data(), acts.logits.data(), lengths, pool, B, T, K);
+  pool_logits(pooled.data(), logits, lengths, pool, B, T, K);
   std::vector<float> losses(B);
   kernels::cross_entropy_forward(losses.data(), pooled.data(), labels, B, K);
   dpooled.assign(B * K, 0.0f);
@@ -56,18 +56,17 @@ void pool_logits(float* pooled, const float* logits, const int64_t* lengths, con
   }
 }
 
-double classification_loss(const Activations& acts, const int64_t* lengths, const int32_t* labels,
+double classification_loss(const float* logits, int64_t B, int64_t T, const int64_t* lengths, const int32_t* labels,
                            const std::string& pool, int64_t K, int32_t* predicted) {
   std::vector<float> pooled, dpooled;
-  return pooled_loss(acts, lengths, labels, pool, K, predicted, pooled, dpooled);
+  return pooled_loss(logits, B, T, lengths, labels, pool, K, predicted, pooled, dpooled);
 }
 
-double classification_loss_backward(Activations& acts, const int64_t* lengths, const int32_t* labels,
-                                    const std::string& pool, int64_t K, int32_t* predicted) {
+double classification_loss_backward(float* logits, int64_t B, int64_t T, const int64_t* lengths,
+                                    const int32_t* labels, const std::string& pool, int64_t K, int32_t* predicted) {
   std::vector<float> pooled, dpooled;
-  const double loss = pooled_loss(acts, lengths, labels, pool, K, predicted, pooled, dpooled);
-  const int64_t B = acts.B, T = acts.T;
-  float* d = acts.logits.data();
+  const double loss = pooled_loss(logits, B, T, lengths, labels, pool, K, predicted, pooled, dpooled);
+  float* d = logits;
   std::fill(d, d + B * T * K, 0.0f);
   for (int64_t b = 0; b < B; ++b) {
     const int64_t len = lengths[b];
@@ -80,6 +79,16 @@ double classification_loss_backward(Activations& acts, const int64_t* lengths, c
     }
   }
   return loss;
+}
+
+double classification_loss(const Activations& acts, const int64_t* lengths, const int32_t* labels,
+                           const std::string& pool, int64_t K, int32_t* predicted) {
+  return classification_loss(acts.logits.data(), acts.B, acts.T, lengths, labels, pool, K, predicted);
+}
+
+double classification_loss_backward(Activations& acts, const int64_t* lengths, const int32_t* labels,
+                                    const std::string& pool, int64_t K, int32_t* predicted) {
+  return classification_loss_backward(acts.logits.data(), acts.B, acts.T, lengths, labels, pool, K, predicted);
 }
 
 }  // namespace rwkvs

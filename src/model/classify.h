@@ -25,4 +25,12 @@ double classification_loss_backward(Activations& acts, const int64_t* lengths, c
 double classification_loss(const Activations& acts, const int64_t* lengths, const int32_t* labels,
                            const std::string& pool, int64_t K, int32_t* predicted = nullptr);
 
+// Both on raw logits (B, T, K) (e.g. copied back from a GPU); the backward overwrites them with
+// their gradient.
+double classification_loss_backward(float* logits, int64_t B, int64_t T, const int64_t* lengths,
+                                    const int32_t* labels, const std::string& pool, int64_t K,
+                                    int32_t* predicted = nullptr);
+double classification_loss(const float* logits, int64_t B, int64_t T, const int64_t* lengths, const int32_t* labels,
+                           const std::string& pool, int64_t K, int32_t* predicted = nullptr);
+
 }  // namespace rwkvs

@@ -63,7 +63,7 @@ std::string AudioLmTask::describe(const Model& model) const {
   return buf;
 }
 
-double AudioLmTask::forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
+double AudioLmTask::forward_backward(Engine& engine, Rng& rng, const BatchShard& shard,
                                      const ForwardOptions& fopt) {
   const int64_t B = shard.count, T = o_.ctx;
   corpus_->sample_windows(rng, o_.batch, T + 1, window_);
@@ -72,22 +72,15 @@ double AudioLmTask::forward_backward(const Model& model, Rng& rng, const BatchSh
   for (int64_t b = 0; b < B; ++b) {
     const int32_t* w = window_.data() + (shard.begin + b) * (T + 1);
     std::copy(w + 1, w + T + 1, targets_.begin());
-    rwkv4_forward(model, acts_, w, 1, T, nullptr, nullptr, fopt);
-    loss += lm_loss_backward(acts_, targets_.data(), kMuLawClasses);
     // The batch loss is the mean of the windows' mean losses.
-    if (B > 1) {
-      float* g = acts_.logits.data();
-      const float inv_b = 1.0f / static_cast<float>(B);
-      for (size_t i = 0; i < acts_.logits.size(); ++i) g[i] *= inv_b;
-    }
-    rwkv4_backward(model, acts_, grads, fopt);
+    loss += engine.lm_forward_backward(w, targets_.data(), 1, T, 1.0f / static_cast<float>(B), fopt);
   }
   return loss / static_cast<double>(B);
 }
 
 // Mean bits per sample over windows spread evenly across the held-out stream (at most eval_samples
 // predictions), so every part of it -- not just its first files -- is represented.
-EvalResult AudioLmTask::evaluate(const Model& model, const ForwardOptions& fopt) {
+EvalResult AudioLmTask::evaluate(Engine& engine, const ForwardOptions& fopt) {
   const std::vector<uint8_t>& val = corpus_->val();
   const auto n = static_cast<int64_t>(val.size());
   const int64_t len = std::min<int64_t>(o_.ctx, n - 1);
@@ -99,8 +92,7 @@ EvalResult AudioLmTask::evaluate(const Model& model, const ForwardOptions& fopt)
     const uint8_t* w = val.data() + start;
     window_.assign(w, w + len);
     std::copy(w + 1, w + len + 1, targets_.begin());
-    rwkv4_forward(model, acts_, window_.data(), 1, len, nullptr, nullptr, fopt);
-    sum += lm_loss(acts_, targets_.data(), kMuLawClasses);
+    sum += engine.lm_loss(window_.data(), targets_.data(), 1, len, fopt);
   }
   const double bits = sum / static_cast<double>(windows) / std::log(2.0);
   char text[64];

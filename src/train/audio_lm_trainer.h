@@ -31,18 +31,16 @@ class AudioLmTask : public TrainTask {
   // Checks the model is a 256-class mu-law lm model, then loads the data at its sample rate.
   void attach_model(const Model& model, const std::string& path) override;
   std::string describe(const Model& model) const override;
-  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
-                          const ForwardOptions& fopt) override;
+  double forward_backward(Engine& engine, Rng& rng, const BatchShard& shard, const ForwardOptions& fopt) override;
   int64_t positions_per_step() const override { return o_.batch * o_.ctx; }
   const char* position_unit() const override { return "samples"; }
-  EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override;
+  EvalResult evaluate(Engine& engine, const ForwardOptions& fopt) override;
 
   const MulawCorpus& corpus() const { return *corpus_; }
 
  private:
   AudioLmTrainOptions o_;
   std::unique_ptr<MulawCorpus> corpus_;
-  Activations acts_;
   std::vector<int32_t> window_, targets_;
 };
 

@@ -60,14 +60,13 @@ std::string ClassifyMetrics::table() const {
   return s;
 }
 
-ClassifyMetrics evaluate_classifier(const Model& model, const FeatureComputer& computer, const ClipSet& clips,
+ClassifyMetrics evaluate_classifier(Engine& engine, const FeatureComputer& computer, const ClipSet& clips,
                                     int64_t batch, const ForwardOptions& fopt) {
-  const ModelConfig& c = model.config();
+  const ModelConfig& c = engine.config();
   const int64_t K = c.output_dim();
   ClassifyMetrics m;
   m.labels = c.labels;
   m.confusion.assign(K, std::vector<int64_t>(K, 0));
-  Activations acts;
   FrameBatch fb;
   double loss_sum = 0;
   for (size_t i = 0; i < clips.waves.size(); i += batch) {
@@ -75,9 +74,10 @@ ClassifyMetrics evaluate_classifier(const Model& model, const FeatureComputer& c
     std::vector<const std::vector<float>*> waves;
     for (size_t j = 0; j < n; ++j) waves.push_back(&clips.waves[i + j]);
     featurize_batch(computer, waves, fb);
-    rwkv4_forward(model, acts, ModelInput{nullptr, fb.frames.data()}, fb.B, fb.T, nullptr, nullptr, fopt);
+    const std::vector<float> logits = engine.logits(ModelInput{nullptr, fb.frames.data()}, fb.B, fb.T, fopt);
     std::vector<int32_t> predicted(n);
-    loss_sum += classification_loss(acts, fb.lengths.data(), clips.labels.data() + i, c.pool, K, predicted.data()) *
+    loss_sum += classification_loss(logits.data(), fb.B, fb.T, fb.lengths.data(), clips.labels.data() + i, c.pool,
+                                    K, predicted.data()) *
                 static_cast<double>(n);
     for (size_t j = 0; j < n; ++j) ++m.confusion[clips.labels[i + j]][predicted[j]];
   }

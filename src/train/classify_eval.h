@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "frontends/audio/feature_computer.h"
-#include "src/model/rwkv4.h"
+#include "src/model/engine.h"
 #include "src/train/audio_clips.h"
 
 namespace rwkvs {
@@ -26,8 +26,8 @@ struct ClassifyMetrics {
   std::string table() const;
 };
 
-// Runs the model over every clip (batches of 'batch'), pooling as the model's config says.
-ClassifyMetrics evaluate_classifier(const Model& model, const FeatureComputer& computer, const ClipSet& clips,
+// Runs the model (on the engine's device) over every clip (batches of 'batch'), pooling as the model's config says.
+ClassifyMetrics evaluate_classifier(Engine& engine, const FeatureComputer& computer, const ClipSet& clips,
                                     int64_t batch, const ForwardOptions& fopt);
 
 }  // namespace rwkvs

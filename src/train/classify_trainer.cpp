@@ -98,8 +98,7 @@ class ClassifyTask : public TrainTask {
     return buf;
   }
 
-  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
-                          const ForwardOptions& fopt) override {
+  double forward_backward(Engine& engine, Rng& rng, const BatchShard& shard, const ForwardOptions& fopt) override {
     // Every clip of the global batch is drawn and augmented (the random stream must not depend on
     // the shard); only the shard's clips are featurised and run.
     const int64_t B = o_.batch;
@@ -127,11 +126,14 @@ class ClassifyTask : public TrainTask {
     for (int64_t b = shard.begin; b < shard.begin + shard.count; ++b) waves.push_back(&augmented_[b]);
     featurize_batch(*computer_, waves, batch_);
     positions_ += o_.batch * batch_.T;  // the global batch (this shard's padded length)
-    rwkv4_forward(model, acts_, ModelInput{nullptr, batch_.frames.data()}, batch_.B, batch_.T, nullptr, nullptr,
-                  fopt);
-    const double loss = classification_loss_backward(acts_, batch_.lengths.data(), labels_.data() + shard.begin,
-                                                     model.config().pool, model.config().output_dim());
-    rwkv4_backward(model, acts_, grads, fopt);
+    const ModelConfig& c = engine.config();
+    const double loss = engine.forward_backward(
+        ModelInput{nullptr, batch_.frames.data()}, batch_.B, batch_.T,
+        [&](float* logits) {
+          return classification_loss_backward(logits, batch_.B, batch_.T, batch_.lengths.data(),
+                                              labels_.data() + shard.begin, c.pool, c.output_dim());
+        },
+        fopt);
     ++steps_;
     return loss;
   }
@@ -139,9 +141,9 @@ class ClassifyTask : public TrainTask {
   int64_t positions_per_step() const override { return steps_ ? positions_ / steps_ : o_.batch * 100; }
   const char* position_unit() const override { return "frames"; }
 
-  EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override {
+  EvalResult evaluate(Engine& engine, const ForwardOptions& fopt) override {
     const ClipSet& split = val_.waves.empty() ? train_ : val_;
-    const ClassifyMetrics m = evaluate_classifier(model, *computer_, split, o_.batch, fopt);
+    const ClassifyMetrics m = evaluate_classifier(engine, *computer_, split, o_.batch, fopt);
     char text[48];
     std::snprintf(text, sizeof text, "%.2f%% acc", 100 * m.accuracy());
     return {m.to_json("val_"), "val_accuracy", true, text};
@@ -168,7 +170,6 @@ class ClassifyTask : public TrainTask {
   std::vector<std::vector<float>> augmented_;
   std::vector<int32_t> labels_;
   FrameBatch batch_;
-  Activations acts_;
   int64_t positions_ = 0, steps_ = 0;
 };
 

@@ -35,8 +35,7 @@ class TextTask : public TrainTask {
     return buf;
   }
 
-  double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
-                          const ForwardOptions& fopt) override {
+  double forward_backward(Engine& engine, Rng& rng, const BatchShard& shard, const ForwardOptions& fopt) override {
     const int64_t B = shard.count, T = o_.ctx;
     corpus_.sample_windows(rng, o_.batch, T + 1, windows_);
     inputs_.resize(B * T);
@@ -48,16 +47,13 @@ class TextTask : public TrainTask {
         targets_[b * T + t] = w[t + 1];
       }
     }
-    rwkv4_forward(model, acts_, inputs_.data(), B, T, nullptr, nullptr, fopt);
-    const double loss = lm_loss_backward(acts_, targets_.data(), 256);
-    rwkv4_backward(model, acts_, grads, fopt);
-    return loss;
+    return engine.lm_forward_backward(inputs_.data(), targets_.data(), B, T, 1.0f, fopt);
   }
 
   int64_t positions_per_step() const override { return o_.batch * o_.ctx; }
 
   // Mean bits per byte over windows of the held-out tail (at most eval_tokens predictions).
-  EvalResult evaluate(const Model& model, const ForwardOptions& fopt) override {
+  EvalResult evaluate(Engine& engine, const ForwardOptions& fopt) override {
     const std::vector<int32_t>& val = corpus_.val_tokens();
     const int64_t len = std::min<int64_t>(o_.ctx, static_cast<int64_t>(val.size()) - 1);
     std::vector<int64_t> starts;
@@ -76,8 +72,7 @@ class TextTask : public TrainTask {
         std::copy(w, w + len, inputs_.begin() + b * len);
         std::copy(w + 1, w + len + 1, targets_.begin() + b * len);
       }
-      rwkv4_forward(model, acts_, inputs_.data(), B, len, nullptr, nullptr, fopt);
-      sum += lm_loss(acts_, targets_.data(), 256) * B * len;
+      sum += engine.lm_loss(inputs_.data(), targets_.data(), B, len, fopt) * B * len;
       count += B * len;
     }
     const double bpb = sum / count / std::log(2.0);
@@ -89,7 +84,6 @@ class TextTask : public TrainTask {
  private:
   TextTrainOptions o_;
   TextCorpus corpus_;
-  Activations acts_;
   std::vector<int32_t> windows_, inputs_, targets_;
 };
 

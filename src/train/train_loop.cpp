@@ -45,6 +45,7 @@ void validate_train_options(const TrainOptions& o) {
     fail_usage("--eval-every, --save-every and --log-every must be at least 1");
   if (o.chunk < 1) fail_usage("--chunk must be at least 1, got ", o.chunk);
   if (o.warmup < 0) fail_usage("--warmup must not be negative");
+  validate_device_flags(o.device, o.precision);
 }
 
 namespace {
@@ -121,11 +122,17 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     // rank 0's file).
     comm.broadcast(model.params(), model.params_size());
   }
+  // Weights, gradients and moments live on the engine's device from here on; the host model and
+  // optimizer are refreshed from it only to save or report.
+  const std::unique_ptr<Engine> engine = make_engine(o.device, model, o.precision);
+  if (o.resume) engine->set_moments(optimizer);
   std::unique_ptr<TrainLog> log_file;
   if (root) log_file = std::make_unique<TrainLog>((fs::path(o.out_dir) / "train_log.jsonl").string());
 
   auto save = [&] {
     if (!root) return;
+    engine->get_params(model);
+    engine->get_moments(optimizer);
     model.config().train_step = step;
     save_model(model_path, model);
     optimizer.save(opt_path, model,
@@ -141,29 +148,31 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   // Only rank 0 evaluates (the others wait at the next step's broadcast).
   auto evaluate = [&] {
     if (!root) return EvalResult{{{"skipped", 0.0}}, "skipped", false, "-"};
-    EvalResult e = task.evaluate(model, fopt);
+    EvalResult e = task.evaluate(*engine, fopt);
     const double value = e.metrics.at(e.primary).get<double>();
     if (better(e, value, best)) {
       best = value;
+      engine->get_params(model);
       model.config().train_step = step;
       save_model(best_path, model);
     }
     return e;
   };
 
+  const std::string where = o.device == "cuda" ? engine->device_name() + " (" + o.precision + ")"
+                                                : std::to_string(num_threads()) + " thread(s)";
   if (comm.distributed())
-    std::printf("%s, %zu parameters, %d ranks x %d thread(s), %lld sequences per rank\n",
-                task.describe(model).c_str(), model.num_parameters(), comm.size(), num_threads(),
-                static_cast<long long>(shard.count));
+    std::printf("%s, %zu parameters, %d ranks x %s, %lld sequences per rank\n", task.describe(model).c_str(),
+                model.num_parameters(), comm.size(), where.c_str(), static_cast<long long>(shard.count));
   else
-    std::printf("%s, %zu parameters, %d thread(s)\n", task.describe(model).c_str(), model.num_parameters(),
-                num_threads());
+    std::printf("%s, %zu parameters, %s\n", task.describe(model).c_str(), model.num_parameters(), where.c_str());
   std::fflush(stdout);
 
   StopSignals stop;  // Ctrl-C / SIGTERM: save, then stop
-  // The gradients, and one slot after them for the loss, so a step's allreduce is one buffer in place.
+  // Across processes: the gradients on the host, and one slot after them for the loss, so a step's
+  // allreduce is one buffer in place.
   const size_t n_grads = model.params_size();
-  std::vector<float> grads(n_grads + 1);
+  std::vector<float> grads(comm.distributed() ? n_grads + 1 : 0);
   Timer clock;
   std::string val_text = "-";
   double loss_avg = 0;
@@ -179,11 +188,12 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     sched.total = control[1];
     if (control[0]) break;
     ++step;
-    std::fill(grads.begin(), grads.end(), 0.0f);
-    double loss = task.forward_backward(model, rng, shard, grads.data(), fopt);
+    engine->zero_grads();
+    double loss = task.forward_backward(*engine, rng, shard, fopt);
     if (comm.distributed()) {
       // Each rank's gradient is that of its shard's mean loss; equal shards make the global mean
       // gradient their average.
+      engine->get_grads(grads.data());
       comm.take_wait_seconds();
       grads[n_grads] = static_cast<float>(loss);
       comm.allreduce_sum(grads.data(), grads.size());
@@ -191,9 +201,10 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       for (size_t i = 0; i < n_grads; ++i) grads[i] *= inv;
       loss = static_cast<double>(grads[n_grads]) / comm.size();
       allreduce_s += comm.take_wait_seconds();
+      engine->set_grads(grads.data());
     }
     const double lr = sched.at(step);
-    const double gnorm = optimizer.step(model, grads.data(), lr, step);
+    const double gnorm = engine->adamw_step(o.optimizer, lr, step);
     loss_avg += loss;
     ++avg_n;
     nlohmann::json rec = {{"step", step}, {"loss", loss}, {"lr", lr}, {"grad_norm", gnorm}};

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/rng.h"
+#include "src/model/engine.h"
 #include "src/model/model.h"
 #include "src/model/rwkv4.h"
 #include "src/train/optimizer.h"
@@ -36,6 +37,8 @@ struct TrainOptions {
   int64_t save_every = 500;
   int64_t log_every = 10;
   int chunk = 64;            // WKV chunk length
+  std::string device = "cpu";       // cpu | cuda: where weights, activations and optimizer state live
+  std::string precision = "fp32";   // GPU matmuls: fp32 | tf32 | bf16
   OptimizerConfig optimizer;
 };
 
@@ -67,18 +70,17 @@ class TrainTask {
   virtual void prepare_new_model(Model& model) { (void)model; }
   // One line describing model and data for the start of the run.
   virtual std::string describe(const Model& model) const = 0;
-  // Forward, loss and backward of one training batch drawn with rng. The whole global batch
-  // (TrainOptions::batch sequences) is drawn, so rng advances the same way in every process, and
-  // only the rows of 'shard' are computed: grads (zeroed by the caller) receive the gradient of the
-  // mean loss over those rows, which is returned.
-  virtual double forward_backward(const Model& model, Rng& rng, const BatchShard& shard, float* grads,
-                                  const ForwardOptions& fopt) = 0;
+  // Forward, loss and backward of one training batch drawn with rng, on 'engine' (CPU or GPU). The
+  // whole global batch (TrainOptions::batch sequences) is drawn, so rng advances the same way in
+  // every process, and only the rows of 'shard' are computed: the engine's gradients (zeroed by the
+  // caller) receive the gradient of the mean loss over those rows, which is returned.
+  virtual double forward_backward(Engine& engine, Rng& rng, const BatchShard& shard, const ForwardOptions& fopt) = 0;
   // Positions processed per step by the whole global batch (for tokens/s).
   virtual int64_t positions_per_step() const = 0;
   // What a position is, for the progress line: "tok" (text), "frames" (audio features), "samples".
   virtual const char* position_unit() const { return "tok"; }
-  // Evaluation on held-out data.
-  virtual EvalResult evaluate(const Model& model, const ForwardOptions& fopt) = 0;
+  // Evaluation on held-out data, with the engine's current weights.
+  virtual EvalResult evaluate(Engine& engine, const ForwardOptions& fopt) = 0;
 };
 
 struct TrainResult {
