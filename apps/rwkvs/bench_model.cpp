@@ -1,6 +1,7 @@
 // rwkvs bench train / bench generate: whole-model throughput on random weights, each after a check
 // of the parallel form against the recurrent form, beside machine baselines measured in the same
-// run (OpenBLAS sgemm for training, streaming read bandwidth for token-by-token generation).
+// run (OpenBLAS sgemm or the GPU's cuBLAS GEMM for training, streaming read bandwidth for
+// token-by-token generation). Training runs through the Engine the trainer uses (--device).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "base/rng.h"
 #include "src/core/threads.h"
 #include "src/core/timer.h"
+#include "src/model/engine.h"
 #include "src/model/rwkv4.h"
 #include "src/train/optimizer.h"
 
@@ -24,6 +26,7 @@ struct ModelBenchArgs {
   int steps = 5;
   int threads = 0;
   bool json = false;
+  std::string device = "cpu", precision = "fp32";
 };
 
 Model random_model(const ModelBenchArgs& a) {
@@ -57,34 +60,39 @@ double parallel_vs_recurrent(const Model& m, int64_t T) {
 
 void run_bench_train(const ModelBenchArgs& a) {
   if (a.batch < 1 || a.ctx < 1 || a.steps < 1) fail_usage("--batch, --ctx and --steps must be >= 1");
+  validate_device_flags(a.device, a.precision);
   set_num_threads(a.threads);
   Model model = random_model(a);
   const double check = parallel_vs_recurrent(model, 64);
   if (!(check < 1e-4)) fail("bench train: parallel and recurrent logits disagree (relative diff ", check, ")");
   const int64_t C = a.embd, N = a.batch * a.ctx;
-  const double sgemm = std::max(measure_sgemm_gflops(static_cast<int>(N), static_cast<int>(C), static_cast<int>(C)),
-                                measure_sgemm_gflops(static_cast<int>(N), static_cast<int>(4 * C), static_cast<int>(C)));
+  const bool gpu = a.device == "cuda";
+  const auto engine = make_engine(a.device, model, a.precision);
+  // The ceiling in the same run: the largest matmul of the step (N x C) @ (C x 4C) on this device.
+  const double gemm_gflops =
+      gpu ? 1e3 * measure_gpu_gemm_tflops(a.precision, N, C, 4 * C)
+          : std::max(measure_sgemm_gflops(static_cast<int>(N), static_cast<int>(C), static_cast<int>(C)),
+                     measure_sgemm_gflops(static_cast<int>(N), static_cast<int>(4 * C), static_cast<int>(C)));
   Rng rng(3);
   std::vector<int32_t> inputs(N), targets(N);
   for (auto& t : inputs) t = static_cast<int32_t>(rng.below(a.vocab));
   for (auto& t : targets) t = static_cast<int32_t>(rng.below(a.vocab));
-  Activations acts;
-  std::vector<float> grads(model.params_size());
-  AdamW opt(model, {});
+  const OptimizerConfig opt_config;
   int64_t step = 0;
   double loss = 0;
-  auto train_step = [&] {
-    rwkv4_forward(model, acts, inputs.data(), a.batch, a.ctx, nullptr, nullptr);
-    loss = lm_loss_backward(acts, targets.data(), a.vocab);
-    std::fill(grads.begin(), grads.end(), 0.0f);
-    rwkv4_backward(model, acts, grads.data());
-    opt.step(model, grads.data(), 1e-4, ++step);
+  auto train_step = [&] {  // what the trainer runs per step: zero, forward, loss, backward, clip, AdamW
+    engine->zero_grads();
+    loss = engine->lm_forward_backward(inputs.data(), targets.data(), a.batch, a.ctx);
+    engine->adamw_step(opt_config, 1e-4, ++step);
+    engine->synchronize();
   };
   const double t = best_time(a.steps, train_step);
+  if (!std::isfinite(loss)) fail("bench train: the loss is not finite (", loss, ")");
   const double params = static_cast<double>(model.num_parameters());
   const double gflops = 6.0 * params * N / t / 1e9;
   print_result({{"bench", "train"},
-                {"device", cpu_description()},
+                {"device", gpu ? engine->device_name() : cpu_description()},
+                {"precision", a.precision},
                 {"layers", a.layers},
                 {"embd", a.embd},
                 {"vocab", a.vocab},
@@ -94,8 +102,8 @@ void run_bench_train(const ModelBenchArgs& a) {
                 {"step_s", t},
                 {"tokens_per_s", N / t},
                 {"gflops_6PN", gflops},
-                {"sgemm_gflops", sgemm},
-                {"fraction_of_sgemm", gflops / sgemm},
+                {gpu ? "gemm_gflops" : "sgemm_gflops", gemm_gflops},
+                {gpu ? "fraction_of_gemm" : "fraction_of_sgemm", gflops / gemm_gflops},
                 {"parallel_vs_recurrent_rel_diff", check}},
                a.json);
 }
@@ -154,6 +162,9 @@ void add_bench_train(CLI::App& bench) {
   cmd->add_option("--batch", a->batch, "sequences per step");
   cmd->add_option("--ctx", a->ctx, "tokens per sequence");
   cmd->add_option("--steps", a->steps, "timed steps (best is reported)");
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   cmd->callback([a] { run_bench_train(*a); });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Shared pieces of the benchmarks: machine baselines measured in the same run (memory bandwidth,
 // sgemm), best-of-N timing, and one-line / JSON reporting.
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -16,6 +17,9 @@ double measure_read_bandwidth_gbs();
 
 // OpenBLAS sgemm GFLOP/s for an (M x K) @ (K x N) product with the current threads.
 double measure_sgemm_gflops(int M, int N, int K);
+
+// cuBLAS GEMM TFLOP/s on the GPU for (N x I) @ (I x O), in a matmul precision (fp32 | tf32 | bf16).
+double measure_gpu_gemm_tflops(const std::string& precision, int64_t N, int64_t I, int64_t O);
 
 // A short machine description: CPU model, threads in use.
 std::string cpu_description();

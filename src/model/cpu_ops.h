@@ -78,6 +78,7 @@ struct CpuOps {
                     int64_t step) const {
     kernels::adamw_update(params, m, v, grads, n, h, step);
   }
+  void synchronize() const {}
   std::string device_name() const;  // "cpu (N threads)"
 
   // dst (B, C) = the last row of each of the B sequences in src (B, T, C).

@@ -86,6 +86,7 @@ struct CudaOps {
   void download(T* host, const T* device, int64_t n) const {
     kernels::cuda::download_bytes(ctx, host, device, sizeof(T) * static_cast<size_t>(n));
   }
+  void synchronize() const { kernels::cuda::synchronize(ctx, "cuda engine"); }
   std::string device_name() const;  // the GPU's name
 
   template <class T>

@@ -54,6 +54,8 @@ class Engine {
   virtual void set_moments(const AdamW& optimizer) = 0;
   virtual void get_moments(AdamW& optimizer) = 0;
   virtual void get_params(Model& model) = 0;
+  // Waits for all queued work (a GPU runs asynchronously; the CPU has nothing to wait for).
+  virtual void synchronize() = 0;
 };
 
 // "cpu" or "cuda" (precision: the GPU's matmul mode, fp32 | tf32 | bf16; the CPU takes fp32 only).

@@ -5,7 +5,8 @@
 // differs from tested code only in its kernels and copies.
 //
 // Beyond the graph's ops, Ops provides: upload/download (host <-> backend memory),
-// cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, device_name().
+// cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, synchronize(),
+// device_name().
 #include <cmath>
 #include <string>
 #include <vector>
@@ -109,6 +110,7 @@ class ModelEngine : public Engine {
     ops_.download(optimizer.m(), m_.data(), n_params());
     ops_.download(optimizer.v(), v_.data(), n_params());
   }
+  void synchronize() override { ops_.synchronize(); }
   void get_params(Model& model) override {
     if (model.params_size() != params_.size()) fail("engine: the model has another size than the engine's");
     ops_.download(model.params(), params_.data(), n_params());
