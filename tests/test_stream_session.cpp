@@ -129,6 +129,27 @@ TEST_CASE("streamed posteriors match the whole-file parallel forward within 1e-5
   }
 }
 
+TEST_CASE("a session stepping through an engine (as on a GPU) matches the offline posteriors in both modes") {
+  const auto model = test::random_stream_model(2);
+  const std::vector<float> x = test::synthetic_audio(2.0, kRate, 9);
+  const std::vector<float> want = test::offline_posteriors(*model, x);
+  Rng rng(3);
+  for (StepMode mode : {StepMode::hop, StepMode::frame}) {
+    INFO("mode " << step_mode_name(mode));
+    StreamSession s(model, mode);
+    s.set_engine(make_engine("cpu", model->model()));
+    const std::vector<FrameOutput> outs =
+        stream_in_chunks(s, x, kRate, [&] { return static_cast<size_t>(rng.below(3000)); });
+    REQUIRE(outs.size() * 4 == want.size());
+    check_numbering(*model, outs);
+    const std::vector<float> got = flatten(outs);
+    CHECK_ARRAYS_CLOSE(got.data(), want.data(), want.size(), 1e-5, 0.0);
+  }
+  StreamSession other(model);
+  CHECK_THROWS_WITH_AS(other.set_engine(make_engine("cpu", test::random_classifier(1, 1, 16))),
+                       doctest::Contains("another model"), Error);
+}
+
 TEST_CASE("save_state -> load_state -> continue equals an uninterrupted run bit for bit") {
   const std::string dir = test::temp_dir("stream_save_load");
   const auto model = test::random_stream_model(2);

@@ -1,4 +1,4 @@
-// rwkvs generate: continue a prompt with a trained model in recurrent mode.
+// rwkvs generate: continue a prompt with a trained model in recurrent mode (--device cpu | cuda).
 //   text:  byte-level models take and print text; id models take and print whitespace-separated ids.
 //   audio: mu-law models write --seconds of audio to --out (16-bit PCM WAV, growing as it is made),
 //          continuing an optional --prompt audio file; Ctrl-C finishes the file and exits 130.
@@ -18,6 +18,7 @@
 #include "src/core/timer.h"
 #include "src/infer/audio_generator.h"
 #include "src/infer/sampler.h"
+#include "src/infer/token_stepper.h"
 #include "src/model/checkpoint.h"
 #include "src/model/rwkv4.h"
 
@@ -31,6 +32,7 @@ struct GenerateArgs {
   std::string out;
   uint64_t seed = 0;
   int threads = 0;
+  std::string device = "cpu", precision = "fp32";
   SamplerOptions sampler;
   CLI::Option *prompt_opt = nullptr, *tokens_opt = nullptr, *seconds_opt = nullptr, *out_opt = nullptr;
   CLI::Option* alpha_opt = nullptr;
@@ -63,16 +65,16 @@ void generate_text(const GenerateArgs& a, const Model& model) {
   std::vector<int32_t> prompt = prompt_ids(a.prompt, c);
   if (prompt.empty()) prompt.push_back(c.tokenizer == "bytes" ? '\n' : 0);
   RecurrentState state(c, 1);
-  StepWorkspace ws;
+  TokenStepper stepper(model, a.device, a.precision);
   std::vector<float> logits(c.vocab_size);
   Rng rng(a.seed);
   if (c.tokenizer == "bytes") std::fwrite(a.prompt.data(), 1, a.prompt.size(), stdout);
-  for (int32_t id : prompt) rwkv4_step(model, state, &id, logits.data(), ws);
+  stepper.prefill(state, prompt.data(), static_cast<int64_t>(prompt.size()), logits.data());
   Timer timer;
   for (int64_t i = 0; i < a.tokens; ++i) {
     const int32_t id = sample_token(logits.data(), c.vocab_size, a.sampler, rng);
     emit(id, c);
-    rwkv4_step(model, state, &id, logits.data(), ws);
+    stepper.step(state, id, logits.data());
   }
   std::fprintf(stderr, "\n[%lld tokens in %.2f s: %.1f tokens/s]\n", static_cast<long long>(a.tokens), timer.seconds(),
                a.tokens / std::max(timer.seconds(), 1e-9));
@@ -97,6 +99,8 @@ void generate_audio(const GenerateArgs& a, const Model& model) {
   // 0.01 without).
   if (a.alpha_opt->count() == 0) o.sampler.alpha = 0;
   o.seed = a.seed;
+  o.device = a.device;
+  o.precision = a.precision;
   const bool tty = ::isatty(::fileno(stderr));
   int64_t next_line = 0;  // without a terminal: one progress line per second of audio
   auto progress = [&](const AudioGenerateProgress& p) {
@@ -129,6 +133,7 @@ void generate_audio(const GenerateArgs& a, const Model& model) {
 
 void run_generate(const GenerateArgs& a) {
   validate_sampler(a.sampler);
+  validate_device_flags(a.device, a.precision);
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
@@ -169,6 +174,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--power", a->sampler.power, "RWKV rule exponent");
   cmd->add_option("--seed", a->seed, "sampling seed (same seed, same output)");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   cmd->callback([a] { run_generate(*a); });
 }
 

@@ -43,6 +43,7 @@ struct StreamArgs {
   bool realtime = false;
   int threads = 1;
   std::string step_mode = "hop";
+  std::string device = "cpu", precision = "fp32";
 };
 
 void print_line(const std::string& line) {
@@ -119,6 +120,7 @@ void check_args(const StreamArgs& a) {
   if (a.threads < 0) fail_usage("--threads must be >= 0 (0: all cores), got ", a.threads);
   if (a.step_mode != "hop" && a.step_mode != "frame")
     fail_usage("--step-mode must be hop or frame, got '", a.step_mode, "'");
+  validate_device_flags(a.device, a.precision);
 }
 
 // One stream from source to stdout.
@@ -130,7 +132,9 @@ class StreamRun {
         source_(source),
         session_(model_, parse_step_mode(a.step_mode)),
         detector_(model_->labels(), model_->frame_shift_s(),
-                  a.detector.options()) {}
+                  a.detector.options()) {
+    if (a.device != "cpu") session_.set_engine(make_engine(a.device, model_->model(), a.precision));
+  }
 
   void run() {
     print_line(ojson{{"type", "header"},
@@ -257,6 +261,8 @@ void add_stream_command(CLI::App& app) {
                   "hop: each hop's frames through the parallel form together (fastest); frame: one recurrent "
                   "step per frame (bit-identical for any chunking)")
       ->capture_default_str();
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU) for the model")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")->capture_default_str();
   cmd->callback([a] { run_stream(*a); });
 }
 

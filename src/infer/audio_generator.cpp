@@ -19,23 +19,28 @@ double mulaw_model_rate(const Model& model, const std::string& source) {
   return FrontendConfig::from_json(c.frontend, source).sample_rate();
 }
 
-MulawGenerator::MulawGenerator(const Model& model, const SamplerOptions& sampler, uint64_t seed)
-    : model_(model),
-      sampler_(sampler),
+MulawGenerator::MulawGenerator(const Model& model, const SamplerOptions& sampler, uint64_t seed,
+                               const std::string& device, const std::string& precision)
+    : sampler_(sampler),
       rng_(seed),
       rate_(mulaw_model_rate(model, "generate")),
       state_(model.config(), 1),
+      stepper_(model, device, precision),
       logits_(kMuLawClasses) {
   validate_sampler(sampler);
 }
 
 void MulawGenerator::step(int32_t q) {
-  rwkv4_step(model_, state_, &q, logits_.data(), ws_);
+  stepper_.step(state_, q, logits_.data());
   started_ = true;
 }
 
 void MulawGenerator::prime(const float* samples, size_t n) {
-  for (size_t i = 0; i < n; ++i) step(mulaw_encode(samples[i]));
+  if (n == 0) return;
+  std::vector<int32_t> q(n);
+  for (size_t i = 0; i < n; ++i) q[i] = mulaw_encode(samples[i]);
+  stepper_.prefill(state_, q.data(), static_cast<int64_t>(n), logits_.data());
+  started_ = true;
 }
 
 void MulawGenerator::generate(int64_t n, std::vector<float>* out) {
@@ -53,7 +58,7 @@ AudioGenerateResult generate_audio_file(const Model& model, const std::vector<fl
                                         const std::function<void(const AudioGenerateProgress&)>& progress) {
   if (!(o.seconds >= 0) || !std::isfinite(o.seconds)) fail_usage("--seconds must be a non-negative number");
   if (!(o.flush_seconds > 0)) fail("generate: flush interval must be positive, got ", o.flush_seconds);
-  MulawGenerator gen(model, o.sampler, o.seed);
+  MulawGenerator gen(model, o.sampler, o.seed, o.device, o.precision);
   const double rate = gen.sample_rate();
   if (rate != std::round(rate) || rate > 1e6)
     fail("generate: the model's sample rate ", rate, " Hz cannot be written");

@@ -10,6 +10,7 @@
 
 #include "base/rng.h"
 #include "src/infer/sampler.h"
+#include "src/infer/token_stepper.h"
 #include "src/model/model.h"
 #include "src/model/rwkv4.h"
 #include "src/model/state.h"
@@ -24,7 +25,9 @@ double mulaw_model_rate(const Model& model, const std::string& source);
 // outlive it.
 class MulawGenerator {
  public:
-  MulawGenerator(const Model& model, const SamplerOptions& sampler, uint64_t seed);
+  // device / precision: where the model runs (TokenStepper).
+  MulawGenerator(const Model& model, const SamplerOptions& sampler, uint64_t seed, const std::string& device = "cpu",
+                 const std::string& precision = "fp32");
 
   double sample_rate() const { return rate_; }
 
@@ -39,12 +42,11 @@ class MulawGenerator {
  private:
   void step(int32_t q);
 
-  const Model& model_;
   SamplerOptions sampler_;
   Rng rng_;
   double rate_;
   RecurrentState state_;
-  StepWorkspace ws_;
+  TokenStepper stepper_;
   std::vector<float> logits_;  // (V) prediction of the next sample
   bool started_ = false;
 };
@@ -54,6 +56,7 @@ struct AudioGenerateOptions {
   SamplerOptions sampler;
   uint64_t seed = 0;
   double flush_seconds = 0.25;  // the file grows by this much audio at a time
+  std::string device = "cpu", precision = "fp32";  // where the model runs
 };
 
 struct AudioGenerateProgress {

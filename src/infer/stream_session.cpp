@@ -105,9 +105,21 @@ void StreamSession::step() {
     step_frames();
 }
 
+void StreamSession::set_engine(std::shared_ptr<Engine> engine) {
+  if (engine && engine->config().to_json() != model_->config().to_json())
+    fail("stream: the engine holds another model than '", model_->source(), "'");
+  engine_ = std::move(engine);
+}
+
 void StreamSession::step_hop() {
   while (frames_pending() > 0) {
     const int64_t T = std::min(frames_pending(), kMaxFramesPerForward);
+    if (engine_) {
+      logits_.resize(static_cast<size_t>(T * model_->num_classes()));
+      engine_->forward(ModelInput{nullptr, pending_frames(T)}, 1, T, &state_, logits_.data());
+      emit(logits_.data(), T);
+      continue;
+    }
     rwkv4_forward(model_->model(), acts_, ModelInput{nullptr, pending_frames(T)}, 1, T, &state_,
                   &next_state_);
     std::swap(state_, next_state_);
@@ -117,7 +129,10 @@ void StreamSession::step_hop() {
 
 void StreamSession::step_frames() {
   while (frames_pending() > 0) {
-    rwkv4_step(model_->model(), state_, ModelInput{nullptr, pending_frames(1)}, logits_.data(), ws_);
+    if (engine_)
+      engine_->forward(ModelInput{nullptr, pending_frames(1)}, 1, 1, &state_, logits_.data());
+    else
+      rwkv4_step(model_->model(), state_, ModelInput{nullptr, pending_frames(1)}, logits_.data(), ws_);
     emit(logits_.data(), 1);
   }
 }

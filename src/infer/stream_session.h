@@ -31,6 +31,7 @@
 #include "frontends/audio/online_features.h"
 #include "frontends/audio/resampler.h"
 #include "src/infer/stream_model.h"
+#include "src/model/engine.h"
 #include "src/model/rwkv4.h"
 #include "src/model/state.h"
 
@@ -67,6 +68,11 @@ class StreamSession {
   // Runs every frame ready so far through the model, alone (batch 1), queueing its output.
   // SessionBatch steps many sessions together instead.
   void step();
+
+  // Runs this session's model on 'engine' (e.g. a GPU, made from model().model()) instead of the
+  // CPU functions: hop mode as one engine forward per hop, frame mode one per frame, the state
+  // carried through the engine. Not shared with other sessions; null goes back to the CPU.
+  void set_engine(std::shared_ptr<Engine> engine);
 
   // Frames computed by the frontend and not yet stepped.
   int64_t frames_pending() const { return features_.frames_ready() - features_.frames_popped(); }
@@ -123,7 +129,8 @@ class StreamSession {
   RecurrentState next_state_;  // hop mode: the forward writes here, then the two swap
   Activations acts_;           // hop mode scratch
   StepWorkspace ws_;           // frame mode scratch
-  std::vector<float> logits_;  // frame mode: [K]
+  std::vector<float> logits_;  // frame mode: [K]; with an engine: [T, K]
+  std::shared_ptr<Engine> engine_;
   std::deque<FrameOutput> outputs_;
 };
 

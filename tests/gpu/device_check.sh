@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one-call GPU check: builds Release with CUDA, runs the GPU tests (tests/gpu) and the CPU WKV and
-# kernel tests, then the GPU WKV benchmarks at the shapes and a CPU bench sanity run, and
+# kernel tests, the engine and --device cuda CLI tests, then the GPU WKV benchmarks at the issue's
+# shapes, a CPU bench sanity run and the 12 x 768 training step in fp32, tf32 and bf16, and
 # writes a short summary to stdout and, when $OUT is set, to $OUT/summary.txt (full log:
 # $OUT/device_check.log). Meant to finish in well under 8 minutes on one H100.
 #
@@ -99,7 +100,8 @@ if ! grep -q "CUDA=ON" "$log"; then
   failures=$((failures + 1))
 fi
 # the tests first, so that a break elsewhere in the CLI does not stop the kernel checks
-tests=(test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_gpu_model test_cublas_library test_wkv4 test_kernels)
+tests=(test_gpu_wkv4 test_gpu_kernels test_gpu_matmul test_gpu_model test_cublas_library test_wkv4 test_kernels
+  test_engine test_token_stepper test_device_cli test_cli)
 step "build ${tests[*]} (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target "${tests[@]}"
 step "build rwkvs (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target rwkvs
 rwkvs=$build/bin/rwkvs
@@ -107,7 +109,11 @@ rwkvs=$build/bin/rwkvs
 # --- tests ------------------------------------------------------------------------------------
 step "GPU tests (ctest -L gpu)" 300 ctest --test-dir "$build" -L gpu --output-on-failure --timeout 300
 grep -E "tests passed|Skipped|Failed|Not Run" "$log" | tail -n4 | sed 's/^/  /' | tee -a "$summary"
-step "CPU tests test_wkv4, test_kernels, test_cublas_library" 120 ctest --test-dir "$build" -R '^test_(wkv4|kernels|cublas_library)$' --output-on-failure
+step "CPU tests test_wkv4, test_kernels, test_cublas_library, test_engine, test_token_stepper" 120 \
+  ctest --test-dir "$build" -R '^test_(wkv4|kernels|cublas_library|engine|token_stepper)$' --output-on-failure
+# the CLI with --device cuda: train, generate, stream, bench, logits and grads against --device cpu
+step "CLI --device cuda tests (test_device_cli, test_cli)" 240 \
+  ctest --test-dir "$build" -R '^test_(device_cli|cli)$' --output-on-failure
 
 # --- benchmarks -------------------------------------------------------------------------------
 bench() {  # bench NAME ARGS...: one result line into the summary
@@ -125,6 +131,19 @@ bench "cuda B=8 T=4096 C=4096 chunk_parallel" --device cuda --B 8 --T 4096 --C 4
 bench "cuda B=1 T=65536 C=1024" --device cuda --B 1 --T 65536 --C 1024
 bench "cuda B=1 T=1048576 C=256" --device cuda --B 1 --T 1048576 --C 256
 bench "cpu sanity B=1 T=16384 C=256" --B 1 --T 16384 --C 256 --repeat 2
+train_bench() {  # train_bench NAME ARGS...: one result line into the summary
+  local name=$1
+  shift
+  if step "bench train $name" 150 "$rwkvs" bench train --device cuda "$@"; then
+    grep "^batch=" "$log" | tail -n1 | sed 's/^/  /' | tee -a "$summary"
+  else
+    grep "^error:" "$log" | tail -n1 | sed 's/^/  /' | tee -a "$summary"
+  fi
+}
+for p in fp32 tf32 bf16; do
+  train_bench "12x768 V=50277 B=8 T=1024 $p" --layers 12 --embd 768 --vocab 50277 --batch 8 --ctx 1024 --steps 3 \
+    --precision "$p"
+done
 
 note "device_check: $failures failure(s), $((SECONDS - start)) s"
 [[ -n ${OUT:-} ]] && cp "$summary" "$OUT/summary.txt"
