@@ -38,3 +38,32 @@ TEST_CASE("lm grad_scale scales the gradient, not the loss") {
   for (float& x : quarter) x *= 0.25f;
   CHECK_ARRAYS_CLOSE(g2.data(), quarter.data(), g2.size(), 1e-9, 1e-5);
 }
+
+TEST_CASE("average_across: gradients and loss become their mean over the ranks, in one buffer") {
+  Model m(ModelConfig::rwkv4(1, 16, 30));
+  init_random(m, 2);
+  const auto in = random_tokens(20, 30, 1), target = random_tokens(20, 30, 2);
+  const auto engine = make_engine("cpu", m);
+  engine->zero_grads();
+  const double loss = engine->lm_forward_backward(in.data(), target.data(), 1, 20);
+  const std::vector<float> mine = grads_of(*engine, m);
+  // A pretend second rank whose gradients are 3x ours and whose loss is 1.0.
+  RankGroup ranks;
+  ranks.size = 2;
+  size_t summed = 0;
+  ranks.host_sum = [&](float* data, size_t n) {
+    summed = n;
+    for (size_t i = 0; i + 1 < n; ++i) data[i] += 3 * data[i];
+    data[n - 1] += 1.0f;
+  };
+  ranks.broadcast_i64 = [](int64_t*, size_t) {};
+  const double mean_loss = engine->average_across(ranks, loss);
+  CHECK(summed == m.params_size() + 1);  // the gradients and the loss slot, one allreduce
+  CHECK(mean_loss == doctest::Approx((loss + 1.0) / 2).epsilon(1e-6));
+  std::vector<float> want(mine);
+  for (float& x : want) x *= 2;  // (g + 3g) / 2
+  const std::vector<float> got = grads_of(*engine, m);
+  CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 1e-9, 1e-6);
+  RankGroup alone;
+  CHECK(engine->average_across(alone, 2.5) == 2.5);  // one rank: nothing to do
+}

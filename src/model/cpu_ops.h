@@ -78,6 +78,10 @@ struct CpuOps {
                     int64_t step) const {
     kernels::adamw_update(params, m, v, grads, n, h, step);
   }
+  template <class Group>
+  void allreduce_sum(const Group& ranks, float* data, int64_t n) const {
+    ranks.host_sum(data, static_cast<size_t>(n));
+  }
   void synchronize() const {}
   std::string device_name() const;  // "cpu (N threads)"
 

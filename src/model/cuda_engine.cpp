@@ -3,6 +3,12 @@
 #include "base/error.h"
 
 #ifdef RWKVS_HAVE_CUDA
+#include <cstdio>
+#include <cstring>
+#include <vector>
+#endif
+
+#ifdef RWKVS_HAVE_CUDA
 #include "kernels/cuda_device.h"
 #include "src/model/cuda_ops.h"
 #include "src/model/model_engine.h"
@@ -15,6 +21,37 @@ namespace cu = kernels::cuda;
 
 std::string CudaOps::device_name() const { return kernels::cuda_device_info().name; }
 
+void CudaOps::allreduce_sum(const RankGroup& ranks, float* data, int64_t n) const {
+  if (!nccl && !nccl_missing) {
+    // Every rank learns whether all can use NCCL (rank 0's answer decides), so none waits alone.
+    std::string why;
+    int64_t use[1] = {cu::nccl_available(&why) ? 1 : 0};
+    ranks.broadcast_i64(use, 1);
+    if (use[0] && !cu::nccl_available(&why)) fail("NCCL is available on rank 0 but not on rank ", ranks.rank, ": ", why);
+    if (!use[0]) {
+      nccl_missing = true;
+      if (ranks.rank == 0)
+        std::fprintf(stderr, "note: NCCL not found (%s); gradients are summed through host memory with MPI\n",
+                     why.c_str());
+    } else {
+      std::vector<char> id = ranks.rank == 0 ? cu::nccl_unique_id() : std::vector<char>(cu::kNcclUniqueIdBytes);
+      std::vector<int64_t> words(cu::kNcclUniqueIdBytes / sizeof(int64_t));
+      std::memcpy(words.data(), id.data(), cu::kNcclUniqueIdBytes);
+      ranks.broadcast_i64(words.data(), words.size());
+      std::memcpy(id.data(), words.data(), cu::kNcclUniqueIdBytes);
+      nccl = std::make_shared<cu::NcclCommunicator>(ctx, ranks.rank, ranks.size, id, ranks.timeout_s);
+    }
+  }
+  if (nccl) {
+    nccl->allreduce_sum(data, static_cast<size_t>(n));
+    return;
+  }
+  std::vector<float> host(static_cast<size_t>(n));
+  download(host.data(), data, n);
+  ranks.host_sum(host.data(), host.size());
+  upload(data, host.data(), n);
+}
+
 namespace {
 
 // Owns the stream and cuBLAS handle the engine's ops borrow; a base, so it is built first.
@@ -26,7 +63,14 @@ struct OwnedContextHolder {
 class CudaModelEngine : private OwnedContextHolder, public ModelEngine<CudaOps> {
  public:
   CudaModelEngine(const Model& model, cu::MatmulPrecision p)
-      : OwnedContextHolder(p), ModelEngine<CudaOps>(CudaOps{owned.get()}, model) {}
+      : OwnedContextHolder(p), ModelEngine<CudaOps>(ops_on(owned.get()), model) {}
+
+ private:
+  static CudaOps ops_on(const cu::CudaContext& ctx) {
+    CudaOps ops;
+    ops.ctx = ctx;
+    return ops;
+  }
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // kernels/cuda/*.h, queued on one context's stream. The twin of src/model/cpu_ops.h. Only for
 // CUDA builds (RWKVS_HAVE_CUDA); includes no CUDA header.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "kernels/cuda/activations.h"
@@ -15,9 +16,11 @@
 #include "kernels/cuda/layernorm.h"
 #include "kernels/cuda/matmul.h"
 #include "kernels/cuda/memory.h"
+#include "kernels/cuda/nccl.h"
 #include "kernels/cuda/token_shift.h"
 #include "kernels/cuda/wkv4.h"
 #include "src/model/config.h"
+#include "src/model/engine.h"
 #include "src/model/state.h"
 
 namespace rwkvs {
@@ -45,6 +48,8 @@ struct CudaOps {
   using State = CudaState;
 
   kernels::cuda::CudaContext ctx;
+  mutable std::shared_ptr<kernels::cuda::NcclCommunicator> nccl;  // made by the first allreduce
+  mutable bool nccl_missing = false;
 
 #define RWKVS_CUDA_OP(name)                 \
   template <class... Args>                  \
@@ -86,6 +91,9 @@ struct CudaOps {
   void download(T* host, const T* device, int64_t n) const {
     kernels::cuda::download_bytes(ctx, host, device, sizeof(T) * static_cast<size_t>(n));
   }
+  // NCCL between the ranks' GPUs (its communicator made on first use, the id sent over MPI); without
+  // NCCL the buffer goes through host memory and MPI instead (said once on stderr).
+  void allreduce_sum(const RankGroup& ranks, float* data, int64_t n) const;
   void synchronize() const { kernels::cuda::synchronize(ctx, "cuda engine"); }
   std::string device_name() const;  // the GPU's name
 

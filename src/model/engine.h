@@ -18,6 +18,14 @@
 
 namespace rwkvs {
 
+// The processes of a data-parallel job, as an engine needs them (src/dist fills it in from MPI).
+struct RankGroup {
+  int rank = 0, size = 1;
+  double timeout_s = 600;
+  std::function<void(float* data, size_t n)> host_sum;           // in-place sum over ranks, host memory
+  std::function<void(int64_t* data, size_t n)> broadcast_i64;    // rank 0's values to every rank
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -46,6 +54,9 @@ class Engine {
   // The mean cross-entropy of targets >= 0 without gradients (evaluation).
   virtual double lm_loss(const int32_t* tokens, const int32_t* targets, int64_t B, int64_t T,
                          const ForwardOptions& opt = {}) = 0;
+  // Data parallelism: replaces the gradients by their mean over the ranks and returns the mean of
+  // 'loss', with one fused allreduce (MPI on host memory; NCCL between GPUs).
+  virtual double average_across(const RankGroup& ranks, double loss) = 0;
   virtual void get_grads(float* host) = 0;        // params_size floats
   virtual void set_grads(const float* host) = 0;  // e.g. after a sum across processes
   // Gradient clipping and AdamW exactly as AdamW::step (src/train/optimizer.h). Returns the norm

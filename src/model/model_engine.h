@@ -5,8 +5,8 @@
 // differs from tested code only in its kernels and copies.
 //
 // Beyond the graph's ops, Ops provides: upload/download (host <-> backend memory),
-// cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, synchronize(),
-// device_name().
+// cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, allreduce_sum (over a
+// RankGroup), synchronize(), device_name().
 #include <cmath>
 #include <string>
 #include <vector>
@@ -26,7 +26,7 @@ class ModelEngine : public Engine {
 
   ModelEngine(const Ops& ops, const Model& model)
       : ops_(ops), config_(model.config()), layout_(model.layout()), params_(model.params_size()),
-        grads_(model.params_size()), m_(model.params_size()), v_(model.params_size()) {
+        grads_(model.params_size() + 1), m_(model.params_size()), v_(model.params_size()) {
     ops_.upload(params_.data(), model.params(), n_params());
     view_ = make_view(layout_, params_.data(), config_.n_layer);
     grad_view_ = make_view(layout_, grads_.data(), config_.n_layer);
@@ -77,6 +77,18 @@ class ModelEngine : public Engine {
     ops_.upload(acts_.logits.data(), host_logits_.data(), n);
     graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
     return value;
+  }
+
+  // The loss rides in the slot after the gradients, so the step's allreduce is one buffer in place.
+  double average_across(const RankGroup& ranks, double loss) override {
+    if (ranks.size <= 1) return loss;
+    const float slot = static_cast<float>(loss);
+    ops_.upload(grads_.data() + n_params(), &slot, 1);
+    ops_.allreduce_sum(ranks, grads_.data(), n_params() + 1);
+    ops_.scale_inplace(grads_.data(), 1.0f / static_cast<float>(ranks.size), n_params() + 1);
+    float mean = 0;
+    ops_.download(&mean, grads_.data() + n_params(), 1);
+    return mean;
   }
 
   void get_grads(float* host) override { ops_.download(host, grads_.data(), n_params()); }

@@ -169,10 +169,13 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   std::fflush(stdout);
 
   StopSignals stop;  // Ctrl-C / SIGTERM: save, then stop
-  // Across processes: the gradients on the host, and one slot after them for the loss, so a step's
-  // allreduce is one buffer in place.
-  const size_t n_grads = model.params_size();
-  std::vector<float> grads(comm.distributed() ? n_grads + 1 : 0);
+  // The job's ranks as the engine sees them: MPI moves host memory, and carries NCCL's id to GPUs.
+  RankGroup ranks;
+  ranks.rank = comm.rank();
+  ranks.size = comm.size();
+  ranks.timeout_s = comm.timeout();
+  ranks.host_sum = [&comm](float* data, size_t n) { comm.allreduce_sum(data, n); };
+  ranks.broadcast_i64 = [&comm](int64_t* data, size_t n) { comm.broadcast(data, n); };
   Timer clock;
   std::string val_text = "-";
   double loss_avg = 0;
@@ -193,15 +196,9 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     if (comm.distributed()) {
       // Each rank's gradient is that of its shard's mean loss; equal shards make the global mean
       // gradient their average.
-      engine->get_grads(grads.data());
-      comm.take_wait_seconds();
-      grads[n_grads] = static_cast<float>(loss);
-      comm.allreduce_sum(grads.data(), grads.size());
-      const float inv = 1.0f / static_cast<float>(comm.size());
-      for (size_t i = 0; i < n_grads; ++i) grads[i] *= inv;
-      loss = static_cast<double>(grads[n_grads]) / comm.size();
-      allreduce_s += comm.take_wait_seconds();
-      engine->set_grads(grads.data());
+      Timer reduce_clock;
+      loss = engine->average_across(ranks, loss);
+      allreduce_s += reduce_clock.seconds();
     }
     const double lr = sched.at(step);
     const double gnorm = engine->adamw_step(o.optimizer, lr, step);
