@@ -4,6 +4,7 @@
 
 #ifdef RWKVS_HAVE_CUDA
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 #endif
@@ -56,14 +57,14 @@ namespace {
 
 // Owns the stream and cuBLAS handle the engine's ops borrow; a base, so it is built first.
 struct OwnedContextHolder {
-  explicit OwnedContextHolder(cu::MatmulPrecision p) : owned(p) {}
+  OwnedContextHolder(cu::MatmulPrecision p, int device) : owned(p, device) {}
   cu::OwnedCudaContext owned;
 };
 
 class CudaModelEngine : private OwnedContextHolder, public ModelEngine<CudaOps> {
  public:
-  CudaModelEngine(const Model& model, cu::MatmulPrecision p)
-      : OwnedContextHolder(p), ModelEngine<CudaOps>(ops_on(owned.get()), model) {}
+  CudaModelEngine(const Model& model, cu::MatmulPrecision p, int device)
+      : OwnedContextHolder(p, device), ModelEngine<CudaOps>(ops_on(owned.get()), model) {}
 
  private:
   static CudaOps ops_on(const cu::CudaContext& ctx) {
@@ -84,7 +85,14 @@ std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& 
   }
   const kernels::CudaDeviceInfo info = kernels::cuda_device_info();
   if (info.count == 0) fail("--device cuda: no usable GPU (", info.problem, ")");
-  return std::make_unique<CudaModelEngine>(model, p);
+  // Under mpirun, ranks on one machine take its GPUs in turn (local rank modulo the GPUs it sees).
+  int device = 0;
+  for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})
+    if (const char* e = std::getenv(v)) {
+      device = std::atoi(e) % info.count;
+      break;
+    }
+  return std::make_unique<CudaModelEngine>(model, p, device);
 }
 
 #else
