@@ -1,6 +1,6 @@
 // The CUDA twins of the block's small kernels against their CPU references (kernels/cpu, float):
-// layernorm, token shift, activations, sum of squares, embedding, cross-entropy and AdamW, forward
-// and backward. Every gradient buffer starts non-zero, so an op that overwrites instead of adding
+// layernorm, token shift, activations, sum of squares, embedding, cross-entropy, AdamW, bias and
+// column normalisation, forward and backward, and the device copies the model graph uses. Every gradient buffer starts non-zero, so an op that overwrites instead of adding
 // fails. Tolerances (relative to the reference's largest magnitude, CHECK_CLOSE_SCALED) are stated
 // per check; where the GPU adds in the CPU's order the results must be bit-identical.
 #include <cmath>
@@ -8,12 +8,15 @@
 
 #include "kernels/activations.h"
 #include "kernels/adamw.h"
+#include "kernels/bias.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/cuda/activations.h"
 #include "kernels/cuda/adamw.h"
+#include "kernels/cuda/bias.h"
 #include "kernels/cuda/cross_entropy.h"
 #include "kernels/cuda/embedding.h"
 #include "kernels/cuda/layernorm.h"
+#include "kernels/cuda/memory.h"
 #include "kernels/cuda/token_shift.h"
 #include "kernels/embedding.h"
 #include "kernels/layernorm.h"
@@ -238,4 +241,47 @@ TEST_CASE("launchers reject bad sizes with the op's name") {
   CHECK(test::error_of([&] {
           kc::adamw_update(ctx(), x.data(), x.data(), x.data(), x.data(), 8, {}, 0);
         }).find("step") != std::string::npos);
+}
+
+TEST_CASE("bias add forward and backward, column normalisation") {
+  for (const Shape sh : {Shape{1, 1}, Shape{37, 12}, Shape{5000, 96}}) {
+    const int64_t N = sh.a, C = sh.b;
+    CAPTURE(N);
+    CAPTURE(C);
+    const size_t nc = static_cast<size_t>(N * C);
+    const auto out0 = normal(nc, 11), bias = normal(C, 12), dout = normal(nc, 13), db0 = normal(C, 14);
+    const auto mean = normal(C, 15), scale = uniform(C, 16, 0.5, 2.0);
+    std::vector<float> out = out0, db = db0, norm(nc);
+    kernels::add_bias_forward<float>(out.data(), bias.data(), N, C);
+    kernels::add_bias_backward<float>(db.data(), dout.data(), N, C);
+    kernels::normalize_columns<float>(norm.data(), out0.data(), mean.data(), scale.data(), N, C);
+    auto d_out = to_device(ctx(), out0), d_bias = to_device(ctx(), bias), d_dout = to_device(ctx(), dout),
+         d_db = to_device(ctx(), db0), d_in = to_device(ctx(), out0), d_mean = to_device(ctx(), mean),
+         d_scale = to_device(ctx(), scale);
+    DeviceBuffer<float> d_norm(nc);
+    kc::add_bias_forward(ctx(), d_out.data(), d_bias.data(), N, C);
+    kc::add_bias_backward(ctx(), d_db.data(), d_dout.data(), N, C);
+    kc::normalize_columns(ctx(), d_norm.data(), d_in.data(), d_mean.data(), d_scale.data(), N, C);
+    CHECK(host(d_out) == out);  // one addition per element: bit-identical
+    CHECK(host(d_norm) == norm);
+    CHECK_CLOSE_SCALED(host(d_db), db, 1e-5);
+  }
+}
+
+TEST_CASE("device copies: the last row of each sequence, scaling, zero fill") {
+  const int64_t B = 3, T = 7, C = 10;
+  const auto src = normal(B * T * C, 17);
+  auto d_src = to_device(ctx(), src);
+  DeviceBuffer<float> d_last(B * C);
+  kc::copy_last_rows(ctx(), d_last.data(), d_src.data(), B, T, C);
+  const std::vector<float> last = host(d_last);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C; ++c) CHECK(last[b * C + c] == src[((b + 1) * T - 1) * C + c]);
+  kc::scale_inplace(ctx(), d_src.data(), 0.5f, B * T * C);
+  const std::vector<float> half = host(d_src);
+  for (size_t i = 0; i < src.size(); ++i) CHECK(half[i] == src[i] * 0.5f);
+  kc::zero_device_bytes(ctx(), d_src.data(), sizeof(float) * 5);
+  const std::vector<float> z = host(d_src);
+  CHECK(z[4] == 0.0f);
+  CHECK(z[5] == half[5]);
 }
