@@ -8,6 +8,7 @@
 // cross_entropy_forward/backward, sum_squares, scale_inplace, adamw_update, allreduce_sum (over a
 // RankGroup), synchronize(), device_name().
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,9 @@ class ModelEngine : public Engine {
     if (state && state->batch() != B) fail("forward: state has batch ", state->batch(), ", input has ", B);
     if (!state) {
       run_forward(input, B, T, nullptr, nullptr, opt);
-    } else {
-      State in(config_, B), out(config_, B);
+    } else {  // the state goes in and comes back through two buffers kept for the next call
+      State& in = cached(state_in_, B);
+      State& out = cached(state_out_, B);
       ops_.upload(in.data(), state->data(), static_cast<int64_t>(state->size()));
       run_forward(input, B, T, &in, &out, opt);
       ops_.download(state->data(), out.data(), static_cast<int64_t>(state->size()));
@@ -173,6 +175,11 @@ class ModelEngine : public Engine {
     return target_count_ ? sum / static_cast<double>(target_count_) : 0.0;
   }
 
+  State& cached(std::unique_ptr<State>& s, int64_t B) {
+    if (!s || s->batch() != B) s = std::make_unique<State>(config_, B);
+    return *s;
+  }
+
   template <class T>
   static void fit(Buffer<T>& b, int64_t n) {
     if (b.size() < static_cast<size_t>(n)) b.resize(static_cast<size_t>(n));
@@ -186,6 +193,7 @@ class ModelEngine : public Engine {
   ActivationsT<Ops> acts_;
   Buffer<int32_t> ids_, targets_;
   Buffer<float> frames_, losses_;
+  std::unique_ptr<State> state_in_, state_out_;
   std::vector<float> host_logits_, host_losses_;
   int64_t target_count_ = 0;
 };
