@@ -3,6 +3,7 @@
 // stops with one error line naming --device cuda and a non-zero exit.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -65,11 +66,14 @@ TEST_CASE("train --device cuda: the same losses as the CPU, or one clear error")
   REQUIRE(test::run(test::cli() + " " + common + dir + "/cpu > /dev/null") == 0);
   const double cpu_loss = last_logged_loss(dir + "/cpu");
   REQUIRE(std::isfinite(cpu_loss));
+  bool ran = false;
   on_gpu_or_error(common + dir + "/gpu", [&](const std::string&) {
+    ran = true;
     CHECK(last_logged_loss(dir + "/gpu") == doctest::Approx(cpu_loss).epsilon(1e-3));
     const Model a = load_model(dir + "/cpu/model.safetensors"), b = load_model(dir + "/gpu/model.safetensors");
     CHECK_ARRAYS_CLOSE(b.params(), a.params(), a.params_size(), 1e-4, 1e-3);
   });
+  if (!ran) CHECK(!std::filesystem::exists(dir + "/gpu"));  // refused before writing anything
 }
 
 TEST_CASE("generate --device cuda: text from the GPU, or one clear error") {

@@ -76,6 +76,11 @@ class CudaModelEngine : private OwnedContextHolder, public ModelEngine<CudaOps> 
 
 }  // namespace
 
+void require_cuda_device() {
+  const kernels::CudaDeviceInfo info = kernels::cuda_device_info();
+  if (info.count == 0) fail("--device cuda: no usable GPU (", info.problem, ")");
+}
+
 std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& precision) {
   cu::MatmulPrecision p;
   try {
@@ -83,8 +88,8 @@ std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& 
   } catch (const Error& e) {
     fail_usage("--precision: ", e.what());
   }
+  require_cuda_device();
   const kernels::CudaDeviceInfo info = kernels::cuda_device_info();
-  if (info.count == 0) fail("--device cuda: no usable GPU (", info.problem, ")");
   // Under mpirun, ranks on one machine take its GPUs in turn (local rank modulo the GPUs it sees).
   int device = 0;
   for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})
@@ -96,6 +101,10 @@ std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& 
 }
 
 #else
+
+void require_cuda_device() {
+  fail("--device cuda: this rwkvs was built without CUDA (configure with nvcc on the PATH and -DRWKVS_CUDA=ON)");
+}
 
 std::unique_ptr<Engine> make_cuda_engine(const Model&, const std::string&) {
   fail("--device cuda: this rwkvs was built without CUDA (configure with nvcc on the PATH and -DRWKVS_CUDA=ON)");

@@ -17,6 +17,7 @@
 #include "src/core/timer.h"
 #include "src/dist/communicator.h"
 #include "src/model/checkpoint.h"
+#include "src/model/cuda_engine.h"
 #include "src/train/schedule.h"
 #include "src/train/train_log.h"
 
@@ -78,8 +79,8 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       if (const char* e = std::getenv(v)) local = std::max(1, std::atoi(e));
     threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local);
   }
-  set_num_threads(o.threads);
   set_num_threads(threads);
+  if (o.device == "cuda") require_cuda_device();  // before any folder or file is made
   namespace fs = std::filesystem;
   std::error_code ec;
   if (root) fs::create_directories(o.out_dir, ec);  // only rank 0 writes
