@@ -56,12 +56,14 @@ void run_eval(const EvalArgs& a) {
   const FrontendConfig fe = FrontendConfig::from_json(c.frontend, a.model);
   const auto computer = fe.make_computer();
   const ClipSet clips = load_clips(examples, fe.sample_rate(), a.split);
-  const ClassifyMetrics m = evaluate_classifier(*make_engine(a.device, model, a.precision), *computer, clips, a.batch, {});
+  const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
+  const ClassifyMetrics m = evaluate_classifier(*engine, *computer, clips, a.batch, {});
   StreamEvalResult sr;
   if (a.stream) {
     StreamEvalOptions so;
     so.detector = detector;
     so.seed = a.seed;
+    if (a.device != "cpu") so.engine = engine;  // the CPU keeps the session's own functions, as `rwkvs stream`
     sr = evaluate_stream(StreamModel::load(a.model), clips.waves, clips.labels, so);
   }
   if (a.json) {
@@ -89,7 +91,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--test-manifest", a->test_manifest, "manifest data: the test split");
   cmd->add_option("--batch", a->batch, "clips per forward pass");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
-  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU) for the offline pass")
+  cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));

@@ -79,6 +79,7 @@ StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
   r.audio_s = t;
 
   StreamSession session(model);
+  session.set_engine(o.engine);
   Detector detector(names, model->frame_shift_s(), o.detector);
   std::vector<Detection> events;
   auto drain = [&] {

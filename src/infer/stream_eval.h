@@ -20,6 +20,7 @@ struct StreamEvalOptions {
   double hop_s = 0.1;    // audio per accept_waveform call
   uint64_t seed = 1;     // clip order
   double grace_s = 0.5;  // an event may start this long after its clip ends
+  std::shared_ptr<Engine> engine;  // where the session runs the model (null: the CPU functions)
 };
 
 struct StreamEvalResult {
