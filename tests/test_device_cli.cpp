@@ -111,3 +111,11 @@ TEST_CASE("bench train --device cuda: GPU throughput, or one clear error") {
     CHECK(r.at("gemm_gflops").get<double>() > 0);
   });
 }
+
+TEST_CASE("bench stream --device cuda: batched streams on the GPU within 1e-4 of the CPU session, or one clear error") {
+  on_gpu_or_error("bench stream --streams 4 --seconds 2 --json", [](const std::string& out) {
+    const auto results = json_lines(out);
+    REQUIRE(results.size() == 2);  // hop and frame mode
+    for (const json& r : results) CHECK(r.at("max_diff_batch_vs_alone").get<double>() <= 1e-4);
+  });
+}

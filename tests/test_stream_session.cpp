@@ -336,14 +336,15 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a batch of 3 sessions stepped together equals each stepped alone") {
+TEST_CASE("a batch of 3 sessions stepped together equals each stepped alone, on the CPU or an engine") {
   const auto model = test::random_stream_model(7);
   const std::vector<std::vector<float>> audio = {test::synthetic_audio(2.0, kRate, 20),
                                                  test::synthetic_audio(1.3, kRate, 21),
                                                  test::synthetic_audio(2.6, kRate, 22)};
   const size_t chunk[3] = {1600, 777, 2900};  // different backlogs at every step
+  for (const bool on_engine : {false, true})
   for (StepMode mode : {StepMode::hop, StepMode::frame}) {
-    INFO("mode " << step_mode_name(mode));
+    INFO("mode " << step_mode_name(mode) << (on_engine ? " on an engine" : ""));
     std::vector<std::vector<FrameOutput>> alone(3), batched(3);
     for (int i = 0; i < 3; ++i) {
       StreamSession s(model, mode);
@@ -356,6 +357,7 @@ TEST_CASE("a batch of 3 sessions stepped together equals each stepped alone") {
       sessions.push_back(owned.back().get());
     }
     SessionBatch batch(model);
+    if (on_engine) batch.set_engine(make_engine("cpu", model->model()));  // as --device cuda runs it
     std::vector<size_t> pos(3, 0);
     for (bool more = true; more;) {
       more = false;

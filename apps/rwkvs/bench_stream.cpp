@@ -20,6 +20,7 @@
 #include "src/core/threads.h"
 #include "src/core/timer.h"
 #include "src/infer/session_batch.h"
+#include "src/model/engine.h"
 
 namespace rwkvs::app {
 namespace {
@@ -32,6 +33,7 @@ struct StreamBenchArgs {
   double hop_ms = 100;
   std::string mode = "both";  // hop | frame | both
   bool json = false;
+  std::string device = "cpu", precision = "fp32";
 };
 
 // A random 4 x 96 classifier on 40-bin 16 kHz fbank with 11 labels, normalised with statistics of
@@ -139,7 +141,7 @@ std::vector<float> parallel_posteriors(const StreamModel& model, const std::vect
 }
 
 void run_mode(const StreamBenchArgs& a, const std::shared_ptr<const StreamModel>& model, StepMode mode,
-              const std::vector<std::vector<float>>& signals) {
+              const std::vector<std::vector<float>>& signals, const std::shared_ptr<Engine>& engine) {
   const double rate = model->sample_rate();
   const size_t hop = std::max<size_t>(1, static_cast<size_t>(std::llround(a.hop_ms / 1000 * rate)));
   const std::vector<float> alone = stream_alone(model, mode, signals[0], hop);
@@ -155,6 +157,7 @@ void run_mode(const StreamBenchArgs& a, const std::shared_ptr<const StreamModel>
     sessions.push_back(owned.back().get());
   }
   SessionBatch batch(model);
+  batch.set_engine(engine);  // null: the CPU functions
   std::vector<float> first;  // stream 0's posteriors in the batch
   LatencyHistogram hops;
   int64_t frames = 0, hop_count = 0;
@@ -179,15 +182,15 @@ void run_mode(const StreamBenchArgs& a, const std::shared_ptr<const StreamModel>
     ++hop_count;
   }
   const double seconds = total.seconds(), cpu = cpu_seconds() - cpu0;
-  const double diff_batch = max_diff(first, alone);
-  if (!(diff_batch <= 1e-5))
+  const double diff_batch = max_diff(first, alone);  // alone: the CPU session, the reference
+  if (!(diff_batch <= (engine ? 1e-4 : 1e-5)))
     fail("bench stream: ", step_mode_name(mode), " mode: the batch differs from stepping alone by ",
          diff_batch);
   const double audio_s = static_cast<double>(n) / rate;
   print_result({{"bench", "stream"},
                 {"mode", step_mode_name(mode)},
                 {"model", model->source()},
-                {"device", cpu_description()},
+                {"device", engine ? engine->device_name() + " (" + a.precision + ")" : cpu_description()},
                 {"streams", a.streams},
                 {"hop_ms", a.hop_ms},
                 {"audio_s_per_stream", audio_s},
@@ -211,13 +214,16 @@ void run_bench_stream(const StreamBenchArgs& a) {
   if (!(a.hop_ms > 0)) fail_usage("--hop-ms must be positive, got ", a.hop_ms);
   if (a.mode != "hop" && a.mode != "frame" && a.mode != "both")
     fail_usage("--mode must be hop, frame or both, got '", a.mode, "'");
+  validate_device_flags(a.device, a.precision);
   set_num_threads(a.threads);
   const double rate = a.model.empty() ? 16000 : StreamModel::load(a.model)->sample_rate();
   std::vector<std::vector<float>> signals;
   for (int i = 0; i < a.streams; ++i) signals.push_back(test_signal(a.seconds, rate, 100 + i));
   const auto model = a.model.empty() ? random_keyword_model(signals[0]) : StreamModel::load(a.model);
-  if (a.mode != "frame") run_mode(a, model, StepMode::hop, signals);
-  if (a.mode != "hop") run_mode(a, model, StepMode::frame, signals);
+  std::shared_ptr<Engine> engine;
+  if (a.device != "cpu") engine = make_engine(a.device, model->model(), a.precision);
+  if (a.mode != "frame") run_mode(a, model, StepMode::hop, signals, engine);
+  if (a.mode != "hop") run_mode(a, model, StepMode::frame, signals, engine);
 }
 
 }  // namespace
@@ -235,6 +241,8 @@ void add_bench_stream(CLI::App& bench) {
   cmd->add_option("--hop-ms", a->hop_ms, "Audio per step, in ms")->capture_default_str();
   cmd->add_option("--mode", a->mode, "Step mode to time: hop, frame or both")->capture_default_str();
   cmd->add_flag("--json", a->json, "Print one JSON object per configuration");
+  cmd->add_option("--device", a->device, "cpu, or cuda: the batch on an NVIDIA GPU")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "GPU matmuls: fp32, tf32 or bf16")->capture_default_str();
   cmd->callback([a] { run_bench_stream(*a); });
 }
 

@@ -11,6 +11,12 @@ SessionBatch::SessionBatch(std::shared_ptr<const StreamModel> model) : model_(st
   RWKVS_CHECK(model_ != nullptr, "SessionBatch: no model given");
 }
 
+void SessionBatch::set_engine(std::shared_ptr<Engine> engine) {
+  if (engine && engine->config().to_json() != model_->config().to_json())
+    fail("SessionBatch: the engine holds another model than '", model_->source(), "'");
+  engine_ = std::move(engine);
+}
+
 void SessionBatch::size_state(RecurrentState& s, int64_t B) const {
   if (s.batch() != B) s = RecurrentState(model_->config(), B);
 }
@@ -51,7 +57,10 @@ void SessionBatch::step_frames(std::vector<StreamSession*> live) {
     logits_.resize(static_cast<size_t>(B * K));
     for (int64_t t = 0; t < n; ++t) {
       for (int64_t i = 0; i < B; ++i) std::copy_n(live[i]->pending_frames(1), F, frames_.data() + i * F);
-      rwkv4_step(model_->model(), state_in_, ModelInput{nullptr, frames_.data()}, logits_.data(), ws_);
+      if (engine_)
+        engine_->forward(ModelInput{nullptr, frames_.data()}, B, 1, &state_in_, logits_.data());
+      else
+        rwkv4_step(model_->model(), state_in_, ModelInput{nullptr, frames_.data()}, logits_.data(), ws_);
       for (int64_t i = 0; i < B; ++i) live[i]->emit(logits_.data() + i * K, 1);
     }
     for (int64_t i = 0; i < B; ++i) live[i]->state_.copy_sequence(0, state_in_, i);
@@ -78,11 +87,22 @@ void SessionBatch::step_hop(const std::vector<StreamSession*>& sessions) {
         state_in_.copy_sequence(i, members[i]->state_, 0);
         std::copy_n(members[i]->pending_frames(T), T * F, frames_.data() + i * T * F);
       }
-      rwkv4_forward(model_->model(), acts_, ModelInput{nullptr, frames_.data()}, B, T, &state_in_,
-                    &state_out_);
+      const float* logits = nullptr;
+      const RecurrentState* after = nullptr;
+      if (engine_) {  // the engine replaces state_in_ by the state after the hop
+        logits_.resize(static_cast<size_t>(B * T * K));
+        engine_->forward(ModelInput{nullptr, frames_.data()}, B, T, &state_in_, logits_.data());
+        logits = logits_.data();
+        after = &state_in_;
+      } else {
+        rwkv4_forward(model_->model(), acts_, ModelInput{nullptr, frames_.data()}, B, T, &state_in_,
+                      &state_out_);
+        logits = acts_.logits.data();
+        after = &state_out_;
+      }
       for (int64_t i = 0; i < B; ++i) {
-        members[i]->emit(acts_.logits.data() + i * T * K, T);
-        members[i]->state_.copy_sequence(0, state_out_, i);
+        members[i]->emit(logits + i * T * K, T);
+        members[i]->state_.copy_sequence(0, *after, i);
       }
     }
   }

@@ -23,6 +23,11 @@ class SessionBatch {
   // and all the same StepMode (an Error otherwise). Not thread-safe: one batch per thread.
   void step(const std::vector<StreamSession*>& sessions);
 
+  // Runs the batches on 'engine' (e.g. a GPU, made from the model) instead of the CPU functions:
+  // one engine forward per hop group (hop mode) or per frame-time (frame mode), the batch state
+  // carried through it. Null goes back to the CPU.
+  void set_engine(std::shared_ptr<Engine> engine);
+
  private:
   void step_frames(std::vector<StreamSession*> live);
   void step_hop(const std::vector<StreamSession*>& sessions);
@@ -34,7 +39,8 @@ class SessionBatch {
   StepWorkspace ws_;
   Activations acts_;
   std::vector<float> frames_;  // (B, T, F) gathered input frames
-  std::vector<float> logits_;  // (B, K) frame mode
+  std::vector<float> logits_;  // (B, K) frame mode; (B, T, K) hop mode on an engine
+  std::shared_ptr<Engine> engine_;
 };
 
 }  // namespace rwkvs

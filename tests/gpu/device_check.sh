@@ -140,6 +140,9 @@ train_bench() {  # train_bench NAME ARGS...: one result line into the summary
     grep "^error:" "$log" | tail -n1 | sed 's/^/  /' | tee -a "$summary"
   fi
 }
+if step "bench stream cuda 64 streams" 150 "$rwkvs" bench stream --device cuda --streams 64 --seconds 10; then
+  grep "^audio_s_per_stream=" "$log" | tail -n2 | sed 's/^/  /' | tee -a "$summary"
+fi
 for p in fp32 tf32 bf16; do
   train_bench "12x768 V=50277 B=8 T=1024 $p" --layers 12 --embd 768 --vocab 50277 --batch 8 --ctx 1024 --steps 3 \
     --precision "$p"
