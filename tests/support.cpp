@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -55,6 +56,20 @@ std::string temp_dir(const std::string& name) {
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
+}
+
+void run_on_gpu_or_expect_error(const std::string& args, const std::function<void(const std::string& out)>& compare) {
+  std::string out;
+  const int rc = run(cli() + " " + args + " --device cuda", &out);
+  INFO("rwkvs " << args << " --device cuda -> " << rc << ": " << out);
+  if (rc == 0) {
+    compare(out);
+    return;
+  }
+  CHECK(rc == 1);
+  CHECK(out.rfind("error: --device cuda: ", 0) == 0);
+  CHECK((out.find("no usable GPU") != std::string::npos || out.find("built without CUDA") != std::string::npos));
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
 }
 
 int run(const std::string& command, std::string* output) {

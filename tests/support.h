@@ -3,6 +3,7 @@
 // the CLI and the Python oracles.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ std::string temp_dir(const std::string& name);
 
 // Runs a shell command, returns its exit status; stdout+stderr go to *output when given.
 int run(const std::string& command, std::string* output = nullptr);
+
+// Runs `rwkvs ARGS --device cuda`. Where it runs (a CUDA build on a GPU machine) compare(output)
+// checks the result; anywhere else the command must stop with exit 1 and one error line naming
+// --device cuda (no usable GPU, or built without CUDA).
+void run_on_gpu_or_expect_error(const std::string& args, const std::function<void(const std::string& out)>& compare);
 
 // The rwkvs binary built with the tests, and the oracle scripts.
 std::string cli();

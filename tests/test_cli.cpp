@@ -2,7 +2,6 @@
 // bad input giving one clear error line with a non-zero exit.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <string>
 
 #include "src/io/safetensors.h"
@@ -42,27 +41,13 @@ TEST_CASE("rwkvs logits matches the oracle in both modes") {
   }
 }
 
-// A CUDA build on a GPU machine matches the oracle; anywhere else one clear error line.
-static void check_cuda_outcome(int rc, const std::string& out, const std::function<void()>& compare) {
-  INFO(out);
-  if (rc == 0) {
-    compare();
-  } else {
-    CHECK(rc == 1);
-    CHECK(out.rfind("error: --device cuda: ", 0) == 0);
-    CHECK((out.find("no usable GPU") != std::string::npos || out.find("built without CUDA") != std::string::npos));
-    CHECK(std::count(out.begin(), out.end(), '\n') == 1);
-  }
-}
-
 TEST_CASE("rwkvs logits/grads --device cuda: the oracle's numbers on a GPU, or one clear error without one") {
   const std::string dir = test::temp_dir("cli_logits_cuda");
   const std::string model = " --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt");
   for (const char* mode : {"parallel", "recurrent"}) {
     CAPTURE(mode);
-    std::string out;
-    const int rc = run(cli() + " logits" + model + " --out " + dir + "/l.f32 --device cuda --mode " + mode, &out);
-    check_cuda_outcome(rc, out, [&] {
+    const std::string args = "logits" + model + " --out " + dir + "/l.f32 --mode " + mode;
+    test::run_on_gpu_or_expect_error(args, [&](const std::string&) {
       const auto got = test::read_f32_file(dir + "/l.f32");
       const auto want =
           test::read_f32_file(golden(std::string(mode) == "parallel" ? "logits_forward.f32" : "logits_rnn.f32"));
@@ -70,9 +55,7 @@ TEST_CASE("rwkvs logits/grads --device cuda: the oracle's numbers on a GPU, or o
       CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 5e-4, 1e-4);
     });
   }
-  std::string out;
-  const int rc = run(cli() + " grads" + model + " --out " + dir + "/g.safetensors --device cuda", &out);
-  check_cuda_outcome(rc, out, [&] {
+  test::run_on_gpu_or_expect_error("grads" + model + " --out " + dir + "/g.safetensors", [&](const std::string& out) {
     CHECK(out.find("loss 4.6672") != std::string::npos);
     SafetensorsReader got(dir + "/g.safetensors"), want(golden("grads.safetensors"));
     for (const auto& t : want.tensors()) {

@@ -5,12 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "src/model/checkpoint.h"
 #include "tests/stream_support.h"
@@ -21,22 +19,6 @@ using namespace rwkvs;
 using nlohmann::json;
 
 namespace {
-
-// Runs 'args' with --device cuda. On success (a GPU) calls compare(); otherwise checks the one-line error.
-void on_gpu_or_error(const std::string& args, const std::function<void(const std::string& out)>& compare) {
-  std::string out;
-  const int rc = test::run(test::cli() + " " + args + " --device cuda", &out);
-  INFO("rwkvs " << args << " --device cuda -> " << rc << ": " << out);
-  if (rc == 0) {
-    compare(out);
-    return;
-  }
-  CHECK(rc == 1);
-  const std::string first = out.substr(0, out.find('\n'));
-  CHECK(first.rfind("error: --device cuda: ", 0) == 0);
-  CHECK((first.find("no usable GPU") != std::string::npos || first.find("built without CUDA") != std::string::npos));
-  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
-}
 
 std::vector<json> json_lines(const std::string& text) {
   std::vector<json> lines;
@@ -59,18 +41,21 @@ double last_logged_loss(const std::string& run_dir) {
 TEST_CASE("train --device cuda: the same losses as the CPU, or one clear error") {
   const std::string dir = test::temp_dir("device_train");
   std::string text;
-  for (int i = 0; i < 400; ++i) text += "the quick brown fox jumps over the lazy dog " + std::to_string(i % 7) + "\n";
+  for (int i = 0; i < 400; ++i)
+    text += "the quick brown fox jumps over the lazy dog " + std::to_string(i % 7) + "\n";
   test::write_text(dir + "/corpus.txt", text);
-  const std::string common = "train --task text --data " + dir + "/corpus.txt --layers 2 --embd 32 --batch 4 --ctx 32 "
+  const std::string common = "train --task text --data " + dir +
+                             "/corpus.txt --layers 2 --embd 32 --batch 4 --ctx 32 "
                              "--steps 4 --eval-every 4 --threads 1 --out ";
   REQUIRE(test::run(test::cli() + " " + common + dir + "/cpu > /dev/null") == 0);
   const double cpu_loss = last_logged_loss(dir + "/cpu");
   REQUIRE(std::isfinite(cpu_loss));
   bool ran = false;
-  on_gpu_or_error(common + dir + "/gpu", [&](const std::string&) {
+  test::run_on_gpu_or_expect_error(common + dir + "/gpu", [&](const std::string&) {
     ran = true;
     CHECK(last_logged_loss(dir + "/gpu") == doctest::Approx(cpu_loss).epsilon(1e-3));
-    const Model a = load_model(dir + "/cpu/model.safetensors"), b = load_model(dir + "/gpu/model.safetensors");
+    const Model a = load_model(dir + "/cpu/model.safetensors"),
+                b = load_model(dir + "/gpu/model.safetensors");
     CHECK_ARRAYS_CLOSE(b.params(), a.params(), a.params_size(), 1e-4, 1e-3);
   });
   if (!ran) CHECK(!std::filesystem::exists(dir + "/gpu"));  // refused before writing anything
@@ -81,18 +66,20 @@ TEST_CASE("generate --device cuda: text from the GPU, or one clear error") {
   Model m(ModelConfig::rwkv4(2, 32, 256));
   init_random(m, 3);
   save_model(dir + "/m.safetensors", m);
-  on_gpu_or_error("generate --model " + dir + "/m.safetensors --prompt hello --tokens 20 --temperature 0 2>/dev/null",
-                  [&](const std::string& out) { CHECK(out.size() >= std::string("hello").size() + 20); });
+  test::run_on_gpu_or_expect_error(
+      "generate --model " + dir + "/m.safetensors --prompt hello --tokens 20 --temperature 0 2>/dev/null",
+      [&](const std::string& out) { CHECK(out.size() >= std::string("hello").size() + 20); });
 }
 
 TEST_CASE("stream --device cuda: the CPU's posteriors from the GPU, or one clear error") {
   const std::string dir = test::temp_dir("device_stream");
   save_model(dir + "/kws.safetensors", test::random_classifier(1));
   test::write_wav(dir + "/x.wav", test::WavSpec{}, test::synthetic_audio(2.0, 16000, 5));
-  const std::string args = "stream --model " + dir + "/kws.safetensors --input " + dir + "/x.wav --posteriors";
+  const std::string args =
+      "stream --model " + dir + "/kws.safetensors --input " + dir + "/x.wav --posteriors";
   std::string cpu_out;
   REQUIRE(test::run(test::cli() + " " + args + " 2>/dev/null", &cpu_out) == 0);
-  on_gpu_or_error(args + " 2>/dev/null", [&](const std::string& out) {
+  test::run_on_gpu_or_expect_error(args + " 2>/dev/null", [&](const std::string& out) {
     const auto want = json_lines(cpu_out), got = json_lines(out);
     REQUIRE(got.size() == want.size());
     for (size_t i = 0; i < got.size(); ++i)
@@ -105,15 +92,18 @@ TEST_CASE("stream --device cuda: the CPU's posteriors from the GPU, or one clear
 }
 
 TEST_CASE("bench train --device cuda: GPU throughput, or one clear error") {
-  on_gpu_or_error("bench train --layers 2 --embd 64 --batch 2 --ctx 64 --steps 2 --json", [](const std::string& out) {
-    const json r = json_lines(out).at(0);
-    CHECK(r.at("tokens_per_s").get<double>() > 0);
-    CHECK(r.at("gemm_gflops").get<double>() > 0);
-  });
+  test::run_on_gpu_or_expect_error("bench train --layers 2 --embd 64 --batch 2 --ctx 64 --steps 2 --json",
+                                   [](const std::string& out) {
+                                     const json r = json_lines(out).at(0);
+                                     CHECK(r.at("tokens_per_s").get<double>() > 0);
+                                     CHECK(r.at("gemm_gflops").get<double>() > 0);
+                                   });
 }
 
-TEST_CASE("bench stream --device cuda: batched streams on the GPU within 1e-4 of the CPU session, or one clear error") {
-  on_gpu_or_error("bench stream --streams 4 --seconds 2 --json", [](const std::string& out) {
+TEST_CASE(
+    "bench stream --device cuda: batched streams on the GPU within 1e-4 of the CPU session, or one clear "
+    "error") {
+  test::run_on_gpu_or_expect_error("bench stream --streams 4 --seconds 2 --json", [](const std::string& out) {
     const auto results = json_lines(out);
     REQUIRE(results.size() == 2);  // hop and frame mode
     for (const json& r : results) CHECK(r.at("max_diff_batch_vs_alone").get<double>() <= 1e-4);
