@@ -4,6 +4,7 @@
 
 #include "kernels/cuda/device_buffer.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/memory.h"
 
 namespace rwkvs::kernels::cuda {
 
@@ -39,17 +40,13 @@ DeviceBuffer<T>& DeviceBuffer<T>::operator=(DeviceBuffer&& o) noexcept {
 template <class T>
 void DeviceBuffer<T>::upload(const CudaContext& ctx, const T* host, size_t n) {
   if (n > size_) fail("cuda buffer: upload of ", n, " elements into a buffer of ", size_);
-  check_cuda(cudaMemcpyAsync(data_, host, n * sizeof(T), cudaMemcpyHostToDevice, ctx.stream), "cuda buffer",
-             "host-to-device copy");
-  synchronize(ctx, "cuda buffer upload");
+  upload_bytes(ctx, data_, host, n * sizeof(T));
 }
 
 template <class T>
 void DeviceBuffer<T>::download(const CudaContext& ctx, T* host, size_t n) const {
   if (n > size_) fail("cuda buffer: download of ", n, " elements from a buffer of ", size_);
-  check_cuda(cudaMemcpyAsync(host, data_, n * sizeof(T), cudaMemcpyDeviceToHost, ctx.stream), "cuda buffer",
-             "device-to-host copy");
-  synchronize(ctx, "cuda buffer download");
+  download_bytes(ctx, host, data_, n * sizeof(T));
 }
 
 template <class T>
@@ -61,8 +58,7 @@ std::vector<T> DeviceBuffer<T>::to_host(const CudaContext& ctx) const {
 
 template <class T>
 void DeviceBuffer<T>::zero(const CudaContext& ctx) {
-  if (size_)
-    check_cuda(cudaMemsetAsync(data_, 0, size_ * sizeof(T), ctx.stream), "cuda buffer", "cudaMemsetAsync");
+  zero_device_bytes(ctx, data_, size_ * sizeof(T));
 }
 
 template class DeviceBuffer<float>;

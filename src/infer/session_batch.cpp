@@ -12,8 +12,7 @@ SessionBatch::SessionBatch(std::shared_ptr<const StreamModel> model) : model_(st
 }
 
 void SessionBatch::set_engine(std::shared_ptr<Engine> engine) {
-  if (engine && engine->config().to_json() != model_->config().to_json())
-    fail("SessionBatch: the engine holds another model than '", model_->source(), "'");
+  if (engine) model_->check_engine(*engine, "SessionBatch");
   engine_ = std::move(engine);
 }
 

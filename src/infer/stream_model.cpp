@@ -82,4 +82,9 @@ double StreamModel::frame_end_s(int64_t frame) const {
   return static_cast<double>(g.start(frame) + g.length) / sample_rate();
 }
 
+void StreamModel::check_engine(const Engine& engine, const char* who) const {
+  if (engine.config().to_json() != config().to_json())
+    fail(who, ": the engine holds another model than '", source_, "'");
+}
+
 }  // namespace rwkvs

@@ -11,6 +11,7 @@
 
 #include "frontends/audio/feature_computer.h"
 #include "src/audio/frontend_config.h"
+#include "src/model/engine.h"
 #include "src/model/model.h"
 
 namespace rwkvs {
@@ -43,6 +44,10 @@ class StreamModel {
   // A 64-bit hash of the configuration (train_step aside) and every parameter: saved stream states
   // carry it so that a state is only ever continued on the model that made it.
   uint64_t fingerprint() const { return fingerprint_; }
+
+  // Throws, naming 'who', unless 'engine' runs this model's configuration (sessions and batches
+  // check an engine before stepping on it).
+  void check_engine(const Engine& engine, const char* who) const;
 
  private:
   Model model_;

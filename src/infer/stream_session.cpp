@@ -106,8 +106,7 @@ void StreamSession::step() {
 }
 
 void StreamSession::set_engine(std::shared_ptr<Engine> engine) {
-  if (engine && engine->config().to_json() != model_->config().to_json())
-    fail("stream: the engine holds another model than '", model_->source(), "'");
+  if (engine) model_->check_engine(*engine, "stream");
   engine_ = std::move(engine);
 }
 

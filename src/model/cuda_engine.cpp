@@ -47,10 +47,10 @@ void CudaOps::allreduce_sum(const RankGroup& ranks, float* data, int64_t n) cons
     nccl->allreduce_sum(data, static_cast<size_t>(n));
     return;
   }
-  std::vector<float> host(static_cast<size_t>(n));
-  download(host.data(), data, n);
-  ranks.host_sum(host.data(), host.size());
-  upload(data, host.data(), n);
+  host_staging.resize(static_cast<size_t>(n));  // kept: the same size every step
+  download(host_staging.data(), data, n);
+  ranks.host_sum(host_staging.data(), host_staging.size());
+  upload(data, host_staging.data(), n);
 }
 
 namespace {
@@ -76,10 +76,15 @@ class CudaModelEngine : private OwnedContextHolder, public ModelEngine<CudaOps> 
 
 }  // namespace
 
-void require_cuda_device() {
-  const kernels::CudaDeviceInfo info = kernels::cuda_device_info();
+namespace {
+kernels::CudaDeviceInfo usable_device_info() {
+  kernels::CudaDeviceInfo info = kernels::cuda_device_info();
   if (info.count == 0) fail("--device cuda: no usable GPU (", info.problem, ")");
+  return info;
 }
+}  // namespace
+
+void require_cuda_device() { usable_device_info(); }
 
 std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& precision) {
   cu::MatmulPrecision p;
@@ -88,8 +93,7 @@ std::unique_ptr<Engine> make_cuda_engine(const Model& model, const std::string& 
   } catch (const Error& e) {
     fail_usage("--precision: ", e.what());
   }
-  require_cuda_device();
-  const kernels::CudaDeviceInfo info = kernels::cuda_device_info();
+  const kernels::CudaDeviceInfo info = usable_device_info();
   // Under mpirun, ranks on one machine take its GPUs in turn (local rank modulo the GPUs it sees).
   int device = 0;
   for (const char* v : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})

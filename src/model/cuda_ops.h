@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kernels/cuda/activations.h"
 #include "kernels/cuda/adamw.h"
@@ -50,6 +51,7 @@ struct CudaOps {
   kernels::cuda::CudaContext ctx;
   mutable std::shared_ptr<kernels::cuda::NcclCommunicator> nccl;  // made by the first allreduce
   mutable bool nccl_missing = false;
+  mutable std::vector<float> host_staging;  // without NCCL: the buffer's trip through host memory
 
 #define RWKVS_CUDA_OP(name)                 \
   template <class... Args>                  \
