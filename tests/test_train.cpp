@@ -1,6 +1,7 @@
 // Text training: a smoke run that must learn, exact resume, bad data and flags.
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -130,4 +131,72 @@ TEST_CASE("learning-rate schedule: linear warm-up, cosine to the floor") {
   CHECK(s.at(60) == doctest::Approx(0.55));  // halfway through the cosine
   CHECK(s.at(110) == doctest::Approx(0.1));
   CHECK(s.at(500) == doctest::Approx(0.1));
+}
+
+TEST_CASE("learning-rate schedule: re-estimating the length never raises the rate after warm-up") {
+  // Without retargets the anchors change nothing: the plain cosine.
+  LrSchedule plain{1.0, 10, 110, 0.1};
+  LrSchedule s = plain;
+  for (int64_t step = 1; step <= 120; ++step) CHECK(s.at(step) == plain.at(step));
+  // A time budget's estimates, growing and shrinking as they do when step times change
+  // (evaluations, a busy machine): the old code restarted the cosine at every one of them.
+  Rng rng(3);
+  LrSchedule t{1.0, 10, std::numeric_limits<int64_t>::max(), 0.1};
+  double previous = 0;
+  int64_t step = 1;
+  for (; step <= 5000; ++step) {
+    const double lr = t.at(step);
+    if (step > 10) CHECK(lr <= previous + 1e-15);
+    CHECK(lr >= 0.1 - 1e-12);
+    previous = lr;
+    if (step == 5 || (step % 100 == 0 && step <= 1000)) t.retarget(step, step + 200 + static_cast<int64_t>(rng.below(1800)));
+    if (step >= t.total) break;
+  }
+  CHECK(t.at(step) == doctest::Approx(0.1));  // the cosine still ends at the floor
+  CHECK(t.at(step + 1) == doctest::Approx(0.1));
+  // Progress is kept across a retarget: the rate at the retarget step is unchanged, and shrinking
+  // the schedule to end at once drops it to the floor rather than up.
+  LrSchedule u{1.0, 10, 110, 0.1};
+  const double before = u.at(60);
+  u.retarget(60, 1000);
+  CHECK(u.at(60) == doctest::Approx(before));
+  CHECK(u.progress(60) == doctest::Approx(0.5));
+  CHECK(u.progress(1000) == doctest::Approx(1.0));
+  u.retarget(70, 70);
+  CHECK(u.at(71) == doctest::Approx(0.1));
+  // Retargets during warm-up only move the end.
+  LrSchedule w{1.0, 10, 110, 0.1};
+  w.retarget(5, 210);
+  CHECK(w.at(5) == doctest::Approx(0.5));
+  CHECK(w.at(110) == doctest::Approx(0.55));
+}
+
+TEST_CASE("a time budget gives a rate that never rises after warm-up (the training log)") {
+  const std::string dir = test::temp_dir("train_minutes");
+  test::write_text(dir + "/corpus.txt", make_corpus(20000, 5));
+  TextTrainOptions o = small_options(dir + "/corpus.txt", dir + "/run");
+  o.steps = 0;
+  o.minutes = 0.04;  // ~2.4 s: many evaluations, each re-estimating the schedule's length
+  o.eval_every = 7;
+  o.eval_tokens = 256;
+  o.warmup = 3;
+  o.threads = 1;
+  train_text(o);
+  std::ifstream f(dir + "/run/train_log.jsonl");
+  std::string line;
+  double previous = 1e9;
+  int rows = 0;
+  while (std::getline(f, line)) {
+    const auto j = nlohmann::json::parse(line);
+    if (!j.contains("lr")) continue;
+    const int64_t step = j["step"].get<int64_t>();
+    const double lr = j["lr"].get<double>();
+    if (step > o.warmup) {
+      CAPTURE(step);
+      CHECK(lr <= previous + 1e-15);
+      previous = lr;
+    }
+    ++rows;
+  }
+  CHECK(rows > 20);  // enough steps to have re-estimated several times
 }

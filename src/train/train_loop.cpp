@@ -26,6 +26,13 @@ namespace {
 
 constexpr int64_t kUnknownTotal = std::numeric_limits<int64_t>::max();
 
+// A double as text that reads back to the same bits.
+std::string format_exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 bool better(const EvalResult& e, double value, double best) {
   if (std::isnan(best)) return true;
   return e.higher_is_better ? value > best : value < best;
@@ -98,6 +105,8 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   AdamW optimizer(model, o.optimizer);
   Rng rng(o.seed);
   int64_t step = 0, total = o.steps;
+  int64_t resumed_anchor_step = -1;  // a time-budget schedule continues where it was
+  double resumed_anchor_progress = 0;
   double best = std::nan("");
   if (o.resume) {
     const Metadata meta = optimizer.load(opt_path, model);
@@ -106,13 +115,18 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
       fail("optimizer state '", opt_path, "' lacks its rng/total_steps metadata");
     rng.set_state(std::stoull(meta.at("rng")));
     if (o.steps == 0) total = std::stoll(meta.at("total_steps"));
+    if (o.steps == 0 && meta.count("lr_anchor_step")) {
+      resumed_anchor_step = std::stoll(meta.at("lr_anchor_step"));
+      resumed_anchor_progress = std::stod(meta.at("lr_anchor_progress"));
+    }
     if (meta.count("best")) best = std::stod(meta.at("best"));
     std::printf("resuming %s at step %lld\n", model_path.c_str(), static_cast<long long>(step));
   } else {
     init_official(model, o.seed);
     task.prepare_new_model(model);
   }
-  LrSchedule sched{o.lr, o.warmup, total > 0 ? total : kUnknownTotal, o.lr_min_ratio};
+  LrSchedule sched{o.lr, o.warmup, total > 0 ? total : kUnknownTotal, o.lr_min_ratio, resumed_anchor_step,
+                   resumed_anchor_progress};
   ForwardOptions fopt;
   fopt.wkv.chunk_len = o.chunk;
   if (comm.distributed()) {
@@ -140,6 +154,8 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
                    {{"step", std::to_string(step)},
                     {"rng", std::to_string(rng.state())},
                     {"total_steps", std::to_string(sched.total)},
+                    {"lr_anchor_step", std::to_string(sched.anchor_step)},
+                    {"lr_anchor_progress", format_exact(sched.anchor_progress)},
                     {"best", std::to_string(best)},
                     {"data", o.data}});
   };
@@ -189,7 +205,8 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
         step >= sched.total || out_of_time || stop.requested() || (o.stop_at_step > 0 && step >= o.stop_at_step),
         sched.total};
     comm.broadcast(control, 2);  // rank 0 decides when to stop and how long the schedule is
-    sched.total = control[1];
+    // The other ranks follow rank 0's re-estimates with the same retarget, so the rates agree.
+    if (control[1] != sched.total) sched.retarget(step, control[1]);
     if (control[0]) break;
     ++step;
     engine->zero_grads();
@@ -214,10 +231,11 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
     }
     // A time budget sets the schedule's length from the measured time per step (evaluations
     // included), first after 5 steps, then again after each evaluation, so the cosine ends on time.
-    if (o.steps == 0 && o.minutes > 0 && (step - start_step == 5 || eval_now)) {
+    // retarget keeps the progress made, so the rate never jumps back up. Rank 0 decides.
+    if (root && o.steps == 0 && o.minutes > 0 && (step - start_step == 5 || eval_now)) {
       const double per_step = clock.seconds() / static_cast<double>(step - start_step);
       const double left = o.minutes * 60 - clock.seconds();
-      sched.total = step + std::max<int64_t>(1, static_cast<int64_t>(left / per_step));
+      sched.retarget(step, step + std::max<int64_t>(1, static_cast<int64_t>(left / per_step)));
     }
     const double elapsed = clock.seconds();
     const double pos_s = static_cast<double>((step - start_step) * task.positions_per_step()) / elapsed;  // the global batch
