@@ -136,7 +136,7 @@ inline double energy_midpoint(const std::vector<float>& x, const FrontendConfig&
 // The training-path answer: offline features of the whole signal (at the model's rate), one
 // parallel forward, softmax per frame. (T, K) row-major.
 inline std::vector<float> offline_posteriors(const StreamModel& sm, const std::vector<float>& x) {
-  const FeatureMatrix feats = compute_features(*sm.computer(), x.data(), static_cast<int64_t>(x.size()));
+  const FeatureMatrix feats = compute_features(sm.features(), x.data(), static_cast<int64_t>(x.size()));
   const int64_t T = feats.rows, K = sm.num_classes();
   if (T == 0) return {};
   Activations acts;

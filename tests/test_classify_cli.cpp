@@ -124,6 +124,30 @@ void check_error(const Result& r, int status, const std::string& what) {
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 }
 
+// The confusion matrix counted from `rwkvs stream` on each test clip: its last frame's argmax.
+std::vector<std::vector<int64_t>> streamed_confusion(const std::string& model) {
+  const Data& d = data();
+  std::map<std::string, int> index;
+  for (size_t k = 0; k < kClasses.size(); ++k) index[kClasses[k]] = static_cast<int>(k);
+  std::vector<std::vector<int64_t>> confusion(kClasses.size(), std::vector<int64_t>(kClasses.size(), 0));
+  for (const std::string& rel : d.test_clips) {
+    const Result s = rwkvs_cmd("stream --model " + model + " --input " + d.dir + "/" + rel + " --posteriors 2>/dev/null");
+    REQUIRE(s.status == 0);
+    std::istringstream lines(s.out);
+    std::string line;
+    json last;
+    while (std::getline(lines, line)) {
+      const json f = json::parse(line);
+      if (f.at("type") == "frame") last = f;
+    }
+    REQUIRE(!last.is_null());
+    const std::vector<double> p = last.at("p").get<std::vector<double>>();
+    const auto predicted = std::max_element(p.begin(), p.end()) - p.begin();
+    ++confusion[static_cast<size_t>(index.at(rel.substr(0, rel.find('/'))))][static_cast<size_t>(predicted)];
+  }
+  return confusion;
+}
+
 }  // namespace
 
 TEST_CASE("classify training learns the dataset; the log has accuracy, per-class accuracy and the confusion") {
@@ -161,24 +185,7 @@ TEST_CASE("eval: accuracy and confusion equal the count from streaming each test
   CHECK(j.at("accuracy").get<double>() >= 0.9);
 
   // Independent count: rwkvs stream's last frame (the model pools the last frame) on each clip.
-  std::map<std::string, int> index;
-  for (size_t k = 0; k < kClasses.size(); ++k) index[kClasses[k]] = static_cast<int>(k);
-  std::vector<std::vector<int64_t>> confusion(kClasses.size(), std::vector<int64_t>(kClasses.size(), 0));
-  for (const std::string& rel : d.test_clips) {
-    const Result s = rwkvs_cmd("stream --model " + best + " --input " + d.dir + "/" + rel + " --posteriors 2>/dev/null");
-    REQUIRE(s.status == 0);
-    std::istringstream lines(s.out);
-    std::string line;
-    json last;
-    while (std::getline(lines, line)) {
-      const json f = json::parse(line);
-      if (f.at("type") == "frame") last = f;
-    }
-    REQUIRE(!last.is_null());
-    const std::vector<double> p = last.at("p").get<std::vector<double>>();
-    const auto predicted = std::max_element(p.begin(), p.end()) - p.begin();
-    ++confusion[static_cast<size_t>(index.at(rel.substr(0, rel.find('/'))))][static_cast<size_t>(predicted)];
-  }
+  const std::vector<std::vector<int64_t>> confusion = streamed_confusion(best);
   CHECK(j.at("confusion").get<std::vector<std::vector<int64_t>>>() == confusion);
   int64_t right = 0;
   for (size_t k = 0; k < kClasses.size(); ++k) right += confusion[k][k];
@@ -232,4 +239,39 @@ TEST_CASE("bad input: wrong model kind, empty or unreadable data, bad flags") {
               "--ctx");
   CHECK(!fs::exists(base + "/r1/model.safetensors"));
   CHECK(!fs::exists(base + "/r2/model.safetensors"));
+}
+
+TEST_CASE("--cmvn sliding: the model stores its CMVN, learns, and eval agrees with streaming each clip") {
+  const Data& d = data();
+  const std::string out = test::temp_dir("classify_cli_cmvn") + "/run";
+  const Result r = rwkvs_cmd("train --task classify --data " + d.dir + " --out " + out +
+                             " --steps 150 --layers 1 --embd 32 --batch 16 --num-mel-bins 20 --eval-every 50"
+                             " --log-every 50 --threads 2 --seed 3 --cmvn sliding --cmn-window 40"
+                             " --min-cmn-window 10 --cmn-norm-vars");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const std::string best = out + "/model_best.safetensors";
+  const Model m = load_model(best);
+  const json cmvn = m.config().frontend.at("cmvn");
+  CHECK(cmvn.at("cmn_window") == 40);
+  CHECK(cmvn.at("min_window") == 10);
+  CHECK(cmvn.at("norm_vars") == true);
+  CHECK(cmvn.at("center") == false);
+  const Result e = rwkvs_cmd("eval --model " + best + " --data " + d.dir + " --split test --json --threads 1");
+  REQUIRE(e.status == 0);
+  const json j = json::parse(e.out);
+  CHECK(j.at("accuracy").get<double>() >= 0.8);
+  CHECK(j.at("confusion").get<std::vector<std::vector<int64_t>>>() == streamed_confusion(best));
+
+  const std::string base = out + "_bad";
+  check_error(rwkvs_cmd("train --task classify --data " + d.dir + " --out " + base + " --steps 2 --cmvn sliding"
+                        " --cmn-window 0"),
+              2, "--cmn-window must be at least 1");
+  check_error(rwkvs_cmd("train --task classify --data " + d.dir + " --out " + base + " --steps 2 --cmn-window 30"), 2,
+              "--cmn-window needs --cmvn sliding");
+  check_error(rwkvs_cmd("train --task classify --data " + d.dir + " --out " + base + " --steps 2 --cmvn global"), 2,
+              "--cmvn");
+  check_error(rwkvs_cmd("train --task text --data " + d.text_model + " --out " + base + " --steps 2 --cmvn sliding"), 2,
+              "--cmvn does not apply to --task text");
+  CHECK(!fs::exists(base + "/model.safetensors"));
 }

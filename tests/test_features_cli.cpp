@@ -2,6 +2,7 @@
 // bytes and match the oracle), raw PCM on stdin, resampling, mu-law output, --help, and bad
 // input: each a one-line "error:" naming the file or flag, a non-zero exit, no crash, no output.
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
@@ -113,6 +114,41 @@ TEST_CASE("--resample-to: the CLI resamples with the library resampler, streamed
     REQUIRE(test::run(features_cmd(in, "mel", dir + "/m.npy", "--resample-to 16000" + extra)) == 0);
     CHECK(read_npy(dir + "/m.npy").as_f32() == want.data);
   }
+}
+
+TEST_CASE("--cmvn sliding: torchaudio's sliding CMN of the fbank, the same bytes streamed") {
+  const std::string dir = test::temp_dir("cli_cmvn");
+  const std::string in = test::goldens_dir() + "/u16k.flac";
+  const std::string flags = "--cmvn sliding --cmn-window 600 --min-cmn-window 100";
+  REQUIRE(test::run(features_cmd(in, "fbank", dir + "/a.npy", flags)) == 0);
+  REQUIRE(test::run(features_cmd(in, "fbank", dir + "/b.npy", flags + " --chunk-samples 333")) == 0);
+  CHECK(file_bytes(dir + "/a.npy") == file_bytes(dir + "/b.npy"));
+  const NpyArray arr = read_npy(dir + "/a.npy");
+  REQUIRE(arr.shape == std::vector<int64_t>{82, 80});
+  const std::vector<float> got = arr.as_f32();
+  // The golden is torchaudio's CMN of torchaudio's fbank, which ours matches within 1e-3 (a mean
+  // subtracted from both moves the difference by at most as much again).
+  const std::string s = test::read_text(std::string(RWKVS_TEST_DATA_DIR) + "/cmvn/speech_w600_min100.f32");
+  REQUIRE(s.size() == got.size() * 4);
+  std::vector<float> want(got.size());
+  std::memcpy(want.data(), s.data(), s.size());
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, double(std::abs(got[i] - want[i])));
+  CHECK(worst < 2e-3);
+  // The mean over the window is gone: each bin averages to ~0 over the utterance.
+  for (int d = 0; d < 80; ++d) {
+    double m = 0;
+    for (int t = 0; t < 82; ++t) m += got[t * 80 + d];
+    CHECK(std::abs(m / 82) < 1e-4);
+  }
+  std::string out;
+  CHECK(test::run(features_cmd(in, "fbank", dir + "/c.npy", "--cmvn sliding --cmn-window 0"), &out) == 2);
+  CHECK(out.find("--cmn-window must be at least 1") != std::string::npos);
+  CHECK(test::run(features_cmd(in, "fbank", dir + "/c.npy", "--cmn-window 300"), &out) == 2);
+  CHECK(out.find("needs --cmvn sliding") != std::string::npos);
+  CHECK(test::run(features_cmd(in, "mulaw", dir + "/c.npy", "--cmvn sliding"), &out) == 2);
+  CHECK(out.find("does not apply to --type mulaw") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/c.npy"));
 }
 
 TEST_CASE("--help lists every option with its default") {

@@ -210,6 +210,60 @@ TEST_CASE("save_state -> load_state -> continue equals an uninterrupted run bit 
   CHECK_FALSE(b.input_done());
 }
 
+TEST_CASE("a model with sliding CMVN streams its offline posteriors, and its state saves and loads exactly") {
+  const std::string dir = test::temp_dir("stream_cmvn");
+  FrontendConfig f = test::small_fbank();
+  SlidingCmvnOptions o;
+  o.cmn_window = 80;
+  o.min_window = 30;  // the first 30 frames wait: start-up latency
+  o.norm_vars = true;
+  f.cmvn = o;
+  const auto model = test::random_stream_model(4, 2, 32, f);
+  const std::vector<float> x = test::synthetic_audio(3.0, kRate, 12);
+  const std::vector<float> want = test::offline_posteriors(*model, x);
+  REQUIRE(want.size() == 298 * 4);
+  // The CMVN changes what the model sees: the same weights without it answer otherwise.
+  const auto plain = test::random_stream_model(4, 2, 32, test::small_fbank());
+  const std::vector<float> without = test::offline_posteriors(*plain, x);
+  double moved = 0;
+  for (size_t i = 0; i < want.size(); ++i) moved = std::max(moved, double(std::abs(want[i] - without[i])));
+  CHECK(moved > 0.01);
+  for (StepMode mode : {StepMode::hop, StepMode::frame}) {
+    INFO("mode " << step_mode_name(mode));
+    for (size_t max_chunk : {size_t{7}, size_t{3000}}) {
+      StreamSession s(model, mode);
+      const std::vector<FrameOutput> outs =
+          stream_in_chunks(s, x, kRate, [&, rng = Rng(max_chunk)]() mutable {
+            return static_cast<size_t>(rng.below(max_chunk + 1));
+          });
+      REQUIRE(outs.size() == 298);
+      check_numbering(*model, outs);
+      const std::vector<float> got = flatten(outs);
+      CHECK_ARRAYS_CLOSE(got.data(), want.data(), want.size(), 1e-5, 0.0);
+    }
+    // Saved before, inside and after the start-up window, then continued in a fresh session.
+    for (size_t cut_samples : {size_t{1000}, size_t{3000}, size_t{20000}}) {
+      INFO("cut at sample " << cut_samples);
+      StreamSession whole(model, mode);
+      const std::vector<FrameOutput> ref = stream_in_chunks(whole, x, kRate, [] { return size_t{500}; });
+      StreamSession a(model, mode);
+      std::vector<float> head(x.begin(), x.begin() + static_cast<long>(cut_samples));
+      std::vector<FrameOutput> got = stream_in_chunks(a, head, kRate, [] { return size_t{500}; }, false);
+      a.save_state(dir + "/cmvn.state");
+      StreamSession b(model, mode);
+      b.load_state(dir + "/cmvn.state");
+      std::vector<float> rest(x.begin() + static_cast<long>(cut_samples), x.end());
+      for (FrameOutput& out : stream_in_chunks(b, rest, kRate, [] { return size_t{500}; })) got.push_back(std::move(out));
+      CHECK(bitwise_equal(got, ref));
+    }
+  }
+  // A state of a model without CMVN does not load into one with it (their frontends differ).
+  StreamSession p(plain);
+  p.save_state(dir + "/plain.state");
+  StreamSession c(model);
+  CHECK_THROWS_WITH_AS(c.load_state(dir + "/plain.state"), doctest::Contains("other frontend settings"), Error);
+}
+
 TEST_CASE("load_state refuses other models and broken files, naming the file, and changes nothing") {
   const std::string dir = test::temp_dir("stream_bad_states");
   const auto model = test::random_stream_model(3);

@@ -130,7 +130,7 @@ std::vector<float> stream_alone(const std::shared_ptr<const StreamModel>& model,
 
 // The parallel (training-path) forward over the whole signal's offline features.
 std::vector<float> parallel_posteriors(const StreamModel& model, const std::vector<float>& x) {
-  const FeatureMatrix feats = compute_features(*model.computer(), x.data(), static_cast<int64_t>(x.size()));
+  const FeatureMatrix feats = compute_features(model.features(), x.data(), static_cast<int64_t>(x.size()));
   Activations acts;
   rwkv4_forward(model.model(), acts, ModelInput{nullptr, feats.data.data()}, 1, feats.rows, nullptr, nullptr);
   const int64_t K = model.num_classes();

@@ -54,10 +54,10 @@ void run_eval(const EvalArgs& a) {
     ex.label = it->second;
   }
   const FrontendConfig fe = FrontendConfig::from_json(c.frontend, a.model);
-  const auto computer = fe.make_computer();
+  const FeaturePipeline features = fe.make_pipeline();
   const ClipSet clips = load_clips(examples, fe.sample_rate(), a.split);
   const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
-  const ClassifyMetrics m = evaluate_classifier(*engine, *computer, clips, a.batch, {});
+  const ClassifyMetrics m = evaluate_classifier(*engine, features, clips, a.batch, {});
   StreamEvalResult sr;
   if (a.stream) {
     StreamEvalOptions so;

@@ -38,9 +38,9 @@ class Pipeline {
       rate_ = a.resample_to;
     }
     if (a.type != "mulaw") {
-      computer_ = make_feature_computer(a, rate_);
-      online_ = std::make_unique<OnlineFeatures>(computer_);
-      out_.features.cols = computer_->dim();
+      features_ = make_feature_pipeline(a, rate_);
+      online_ = std::make_unique<OnlineFeatures>(features_);
+      out_.features.cols = features_.dim();
     }
   }
 
@@ -79,7 +79,7 @@ class Pipeline {
       out_.classes.resize(samples.size());
       mulaw_encode(samples.data(), samples.size(), out_.classes.data());
     } else {
-      out_.features = compute_features(*computer_, samples.data(), static_cast<int64_t>(samples.size()));
+      out_.features = compute_features(features_, samples.data(), static_cast<int64_t>(samples.size()));
     }
     return std::move(out_);
   }
@@ -97,7 +97,7 @@ class Pipeline {
   }
 
   void drain() {
-    const int64_t first = online_->frames_popped(), ready = online_->frames_ready(), dim = computer_->dim();
+    const int64_t first = online_->frames_popped(), ready = online_->frames_ready(), dim = features_.dim();
     for (int64_t i = first; i < ready; ++i) {
       const float* row = online_->get_frame(i);
       out_.features.data.insert(out_.features.data.end(), row, row + dim);
@@ -109,7 +109,7 @@ class Pipeline {
   const FeaturesArgs& args_;
   double rate_;
   std::unique_ptr<Resampler> resampler_;
-  std::shared_ptr<const FeatureComputer> computer_;
+  FeaturePipeline features_;
   std::unique_ptr<OnlineFeatures> online_;
   std::vector<float> resampled_;
   Output out_;

@@ -197,6 +197,7 @@ class StreamRun {
     // resampler adds up to one block of input before its output appears.
     double latency_ms = model_->window_s() * 1000 + args_.hop_ms;
     if (session_.resampling()) latency_ms += Resampler::kBlock / source_.sample_rate() * 1000;
+    latency_ms += model_->cmvn_lookahead_s() * 1000;
     // peak_rss_mb is the process's peak: constant-memory streaming shows as the same number after a
     // minute and after hours of input on stdin.
     print_line(JsonLine("summary")

@@ -25,6 +25,9 @@ struct TrainFlags {
   TextTrainOptions given;
   ClassifyTrainOptions given_audio;
   std::string frontend = "fbank";
+  std::string cmvn = "none";  // none | sliding: a CMVN stage after the features of a new model
+  SlidingCmvnOptions cmvn_options;
+  std::vector<CLI::Option*> cmvn_flags;  // the sliding CMVN's settings
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> common;
   // Flags that only some tasks take, with those tasks.
   std::vector<std::pair<CLI::Option*, std::vector<std::string>>> restricted;
@@ -53,6 +56,62 @@ void reject_inapplicable(const TrainFlags& f) {
   for (const auto& [opt, tasks] : f.restricted)
     if (opt->count() > 0 && std::find(tasks.begin(), tasks.end(), f.task) == tasks.end())
       fail_usage(opt->get_name(), " does not apply to --task ", f.task);
+}
+
+// "MIN,MAX" (or one value for both) into lo and hi.
+std::function<void(const std::vector<double>&)> range_into(double& lo, double& hi, const char* flag) {
+  return [&lo, &hi, flag](const std::vector<double>& v) {
+    if (v.size() != 1 && v.size() != 2) fail_usage(flag, " takes MIN,MAX (or one value), got ", v.size(), " values");
+    lo = v.front();
+    hi = v.back();
+  };
+}
+
+// The augmentation stages added to shift/gain/noise (src/train/augment.h gives their order).
+void add_augment_flags(CLI::App* cmd, TrainFlags& f) {
+  AugmentOptions& g = f.given_audio.augmentation;
+  const std::initializer_list<CLI::Option*> flags = {
+      cmd->add_option("--speed-factors", g.speed_factors,
+                      "classify: speed perturbation, a factor drawn per clip from this list (0.5..2; faster and "
+                      "higher for > 1, as sox speed; 1 = off)")
+          ->delimiter(',')
+          ->default_str("0.9,1.0,1.1"),
+      cmd->add_option("--reverb-prob", g.reverb.prob, "classify: chance of reverberating a clip (synthetic room)")
+          ->capture_default_str(),
+      cmd->add_option_function<std::vector<double>>(
+             "--reverb-rt60", range_into(g.reverb.rt60_min_s, g.reverb.rt60_max_s, "--reverb-rt60"),
+             "classify: MIN,MAX seconds of the room's RT60 (in (0, 5])")
+          ->delimiter(',')
+          ->default_str("0.2,0.8"),
+      cmd->add_option_function<std::vector<double>>(
+             "--reverb-drr-db", range_into(g.reverb.drr_db_min, g.reverb.drr_db_max, "--reverb-drr-db"),
+             "classify: MIN,MAX direct-to-reverberant energy ratio, dB")
+          ->delimiter(',')
+          ->default_str("0,10"),
+      cmd->add_option("--reverb-predelay-ms", g.reverb.predelay_max_ms,
+                      "classify: longest gap from the direct path to the reverberant tail (ms)")
+          ->capture_default_str(),
+      cmd->add_option("--telephone-prob", g.telephone.prob,
+                      "classify: chance of a telephone channel (8 kHz and back, 300-3400 Hz, mu-law)")
+          ->capture_default_str(),
+      cmd->add_flag("!--no-telephone-band-pass", g.telephone.band_pass,
+                    "classify: telephone channel without the 300-3400 Hz band-pass"),
+      cmd->add_flag("!--no-telephone-mulaw", g.telephone.mulaw, "classify: telephone channel without mu-law"),
+      cmd->add_option("--noise-dir", g.noise_dirs,
+                      "classify: a folder whose audio files (any depth, any format libsndfile reads) join the noise "
+                      "pool; repeat or comma-separate for several")
+          ->delimiter(','),
+      cmd->add_option("--spec-time-masks", g.spec.time_masks, "classify: SpecAugment time masks per clip")
+          ->capture_default_str(),
+      cmd->add_option("--spec-time-width", g.spec.time_width,
+                      "classify: widest time mask, frames (each drawn from 0..this)")
+          ->capture_default_str(),
+      cmd->add_option("--spec-freq-masks", g.spec.freq_masks, "classify: SpecAugment frequency masks per clip")
+          ->capture_default_str(),
+      cmd->add_option("--spec-freq-width", g.spec.freq_width,
+                      "classify: widest frequency mask, bins (each drawn from 0..this)")
+          ->capture_default_str()};
+  for (CLI::Option* o : flags) only_for(f, o, {"classify"});
 }
 
 void run_train(TrainFlags& f) {
@@ -89,6 +148,13 @@ void run_train(TrainFlags& f) {
     o.frontend.mel.sample_rate = o.frontend.fbank.sample_rate;
     o.frontend.mfcc.mel.sample_rate = o.frontend.fbank.sample_rate;
     o.frontend.mfcc.mel.n_mels = o.frontend.fbank.num_mel_bins;
+    if (f.cmvn == "sliding") {
+      f.cmvn_options.validate();
+      o.frontend.cmvn = f.cmvn_options;
+    } else {
+      for (CLI::Option* opt : f.cmvn_flags)
+        if (opt->count() > 0) fail_usage(opt->get_name(), " needs --cmvn sliding");
+    }
     r = train_classify(o);
   }
   if (r.interrupted) throw Interrupted();
@@ -184,7 +250,7 @@ void add_train_command(CLI::App& app) {
           ->capture_default_str(),
       cmd->add_option("--gain-db", a.augmentation.gain_db, "classify: random gain range (+-dB)")->capture_default_str(),
       cmd->add_option("--noise-prob", a.augmentation.noise_prob,
-                      "classify: chance of mixing _background_noise_ into a clip")
+                      "classify: chance of mixing noise (_background_noise_ and --noise-dir) into a clip")
           ->capture_default_str(),
       cmd->add_option("--snr-min", a.augmentation.snr_db_min, "classify: lowest SNR of mixed noise (dB)")
           ->capture_default_str(),
@@ -210,6 +276,26 @@ void add_train_command(CLI::App& app) {
       cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"),
       cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest")};
   for (CLI::Option* o : classify_flags) only_for(*f, o, {"classify"});
+  add_augment_flags(cmd, *f);
+  // Feature normalisation of a new classifier, stored in its frontend settings.
+  SlidingCmvnOptions& n = f->cmvn_options;
+  only_for(*f,
+           cmd->add_option("--cmvn", f->cmvn,
+                           "classify: none, or sliding: Kaldi's sliding-window CMVN (apply-cmvn-sliding) after the "
+                           "features, the same offline and streaming (the global train-set normalisation is "
+                           "applied either way)")
+               ->check(CLI::IsMember({"none", "sliding"}))
+               ->capture_default_str(),
+           {"classify"});
+  f->cmvn_flags = {
+      cmd->add_option("--cmn-window", n.cmn_window, "classify, --cmvn sliding: window in frames")->capture_default_str(),
+      cmd->add_option("--min-cmn-window", n.min_window,
+                      "classify, --cmvn sliding: the first frames of a stream wait for this many (causal mode)")
+          ->capture_default_str(),
+      cmd->add_flag("--cmn-center", n.center,
+                    "classify, --cmvn sliding: a window centred on the frame (adds half a window of latency)"),
+      cmd->add_flag("--cmn-norm-vars", n.norm_vars, "classify, --cmvn sliding: also normalise the variance")};
+  for (CLI::Option* o : f->cmvn_flags) only_for(*f, o, {"classify"});
   cmd->callback([f] { run_train(*f); });
 }
 

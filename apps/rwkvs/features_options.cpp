@@ -120,6 +120,16 @@ void add_features_options(CLI::App& sub, FeaturesArgs& a) {
   flag(*c, a.mfcc_flags, "--num-ceps,--n-mfcc", a.num_ceps, "Number of cepstra (orthonormal DCT-II)");
   flag(*c, a.mfcc_flags, "--cepstral-lifter", a.cepstral_lifter,
        "Lifter L: c[k] *= 1 + L/2 sin(pi k / L); 0: none");
+
+  SlidingCmvnOptions& n = a.cmvn_options;
+  CLI::App* s = sub.add_option_group("Sliding-window CMVN after the features (Kaldi apply-cmvn-sliding)");
+  flag(*s, general, "--cmvn", a.cmvn, "none, or sliding: subtract the mean of a sliding window of frames")
+      ->check(CLI::IsMember({"none", "sliding"}));
+  flag(*s, a.cmvn_flags, "--cmn-window", n.cmn_window, "Window in frames (Kaldi --cmn-window)");
+  flag(*s, a.cmvn_flags, "--min-cmn-window", n.min_window,
+       "Causal mode: the first frames use at least this many frames (Kaldi --min-cmn-window)");
+  flag(*s, a.cmvn_flags, "--cmn-center", n.center, "A window centred on the frame (Kaldi --center)");
+  flag(*s, a.cmvn_flags, "--cmn-norm-vars", n.norm_vars, "Normalise the variance too (Kaldi --norm-vars)");
 }
 
 void check_flag_combinations(const FeaturesArgs& a) {
@@ -139,6 +149,12 @@ void check_flag_combinations(const FeaturesArgs& a) {
   }
   if (mfcc && a.fbank.use_log_fbank == false)
     fail_usage("--use-log-fbank=false: MFCC always takes the log of the mel energies");
+  if (a.cmvn != "sliding" && !given_flags(a.cmvn_flags).empty())
+    fail_usage(given_flags(a.cmvn_flags), ": needs --cmvn sliding");
+  if (a.cmvn == "sliding") {
+    if (a.type == "mulaw") fail_usage("--cmvn does not apply to --type mulaw (no frames)");
+    a.cmvn_options.validate();
+  }
   if (a.type == "mulaw" && !given_flags(a.scale_flags).empty())
     fail_usage("--int16-scale does not apply to --type mulaw (classes are defined on [-1, 1])");
   const bool raw = a.input == "-" || a.format != "auto";
@@ -154,6 +170,12 @@ void check_flag_combinations(const FeaturesArgs& a) {
   }
   if (a.resample_to < 0)
     fail_usage("--resample-to must be >= 0 (0 keeps the input rate), got ", a.resample_to);
+}
+
+FeaturePipeline make_feature_pipeline(const FeaturesArgs& a, double sample_rate) {
+  FeaturePipeline p(make_feature_computer(a, sample_rate));
+  if (a.cmvn == "sliding") p.cmvn = a.cmvn_options;
+  return p;
 }
 
 RawPcmSpec raw_pcm_spec(const FeaturesArgs& a) {

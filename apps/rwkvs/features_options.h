@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "frontends/audio/fbank.h"
+#include "frontends/audio/feature_pipeline.h"
 #include "frontends/audio/melspec.h"
 #include "frontends/audio/mfcc.h"
 #include "frontends/audio/raw_pcm.h"
@@ -36,9 +37,12 @@ struct FeaturesArgs {
   std::string mfcc_from = "mel";
   int num_ceps = 13;
   double cepstral_lifter = 0;
+  // Sliding-window CMVN after the features (Kaldi apply-cmvn-sliding)
+  std::string cmvn = "none";
+  SlidingCmvnOptions cmvn_options;
 
   // The flags of each group, to tell which ones were given.
-  std::vector<CLI::Option*> kaldi_flags, torch_flags, mfcc_flags, raw_flags, scale_flags;
+  std::vector<CLI::Option*> kaldi_flags, torch_flags, mfcc_flags, raw_flags, scale_flags, cmvn_flags;
 };
 
 void add_features_options(CLI::App& sub, FeaturesArgs& args);
@@ -50,6 +54,9 @@ void check_flag_combinations(const FeaturesArgs& args);
 // The feature computer for --type fbank|mel|mfcc at the given (final) sample rate. Bad settings,
 // including a sample rate too low for the mel range, are UsageErrors naming the input.
 std::shared_ptr<const FeatureComputer> make_feature_computer(const FeaturesArgs& args, double sample_rate);
+
+// The computer and, with --cmvn sliding, the CMVN stage after it.
+FeaturePipeline make_feature_pipeline(const FeaturesArgs& args, double sample_rate);
 
 RawPcmSpec raw_pcm_spec(const FeaturesArgs& args);
 

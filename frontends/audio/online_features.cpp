@@ -13,6 +13,13 @@ OnlineFeatures::OnlineFeatures(std::shared_ptr<const FeatureComputer> computer)
   frame_.resize(static_cast<size_t>(computer_->geometry().length));
 }
 
+OnlineFeatures::OnlineFeatures(const FeaturePipeline& pipeline) : OnlineFeatures(pipeline.computer) {
+  if (pipeline.cmvn) {
+    cmvn_.emplace(*pipeline.cmvn, computer_->dim());
+    raw_frame_.resize(static_cast<size_t>(computer_->dim()));
+  }
+}
+
 void OnlineFeatures::accept_waveform(double sample_rate, const float* samples, size_t n) {
   if (finished_) fail("accept_waveform: the stream was already finished (input_finished() was called)");
   if (sample_rate != computer_->sample_rate())
@@ -30,31 +37,45 @@ void OnlineFeatures::input_finished() {
   if (finished_) return;
   finished_ = true;
   compute_frames(computer_->geometry().num_frames(samples_received_));
+  if (cmvn_) {
+    cmvn_->finish();
+    while (cmvn_->ready()) cmvn_->emit(append_frame());
+  }
   samples_.clear();
   samples_.shrink_to_fit();
   samples_start_ = samples_received_;
 }
 
-void OnlineFeatures::compute_frames(int64_t target) {
-  if (target <= frames_ready_) return;
-  const FrameGeometry& g = computer_->geometry();
+float* OnlineFeatures::append_frame() {
   const int64_t dim = computer_->dim();
-  frames_.resize(static_cast<size_t>((target - frames_start_) * dim));
+  frames_.resize(static_cast<size_t>((frames_ready_ + 1 - frames_start_) * dim));
+  return frames_.data() + (frames_ready_++ - frames_start_) * dim;
+}
+
+void OnlineFeatures::compute_frames(int64_t target) {
+  if (target <= raw_frames_) return;
+  const FrameGeometry& g = computer_->geometry();
   const int64_t n_total = finished_ ? samples_received_ : -1;
-  for (int64_t f = frames_ready_; f < target; ++f) {
+  for (int64_t f = raw_frames_; f < target; ++f) {
     g.extract(f, samples_.data(), samples_start_, static_cast<int64_t>(samples_.size()), n_total,
               frame_.data());
-    computer_->compute_frame(f, frame_.data(), frames_.data() + (f - frames_start_) * dim, *scratch_);
+    if (!cmvn_) {
+      computer_->compute_frame(f, frame_.data(), append_frame(), *scratch_);
+      continue;
+    }
+    computer_->compute_frame(f, frame_.data(), raw_frame_.data(), *scratch_);
+    cmvn_->accept(raw_frame_.data());
+    while (cmvn_->ready()) cmvn_->emit(append_frame());
   }
-  frames_ready_ = target;
+  raw_frames_ = target;
 }
 
 void OnlineFeatures::drop_consumed_samples() {
-  // Pending frames start at or after start(frames_ready_); reflections at the end of the signal
+  // Pending frames start at or after start(raw_frames_); reflections at the end of the signal
   // reach back less than one window before that. Dropping only when the dead prefix is at least as
   // long as what we keep makes the copying O(1) per sample.
   const FrameGeometry& g = computer_->geometry();
-  const int64_t keep_from = std::max<int64_t>(0, g.start(frames_ready_) - g.length);
+  const int64_t keep_from = std::max<int64_t>(0, g.start(raw_frames_) - g.length);
   const int64_t dead = std::min(keep_from, samples_received_) - samples_start_;
   if (dead <= 0 || dead < static_cast<int64_t>(samples_.size()) - dead) return;
   samples_.erase(samples_.begin(), samples_.begin() + dead);
@@ -89,6 +110,7 @@ OnlineFeaturesSnapshot OnlineFeatures::snapshot() const {
   s.first_frame = first_frame_;
   s.frames_ready = frames_ready_;
   s.finished = finished_;
+  if (cmvn_) s.cmvn = cmvn_->snapshot();
   return s;
 }
 
@@ -109,13 +131,25 @@ void OnlineFeatures::restore(const OnlineFeaturesSnapshot& s) {
   // far as the next frame (and its reflections) can read.
   const int64_t expected_frames =
       s.finished ? g.num_frames(s.samples_received) : g.frames_final_before_end(s.samples_received);
-  if (s.frames_ready != expected_frames)
-    bad(s.frames_ready, " frames ready after ", s.samples_received, " samples, expected ", expected_frames);
-  const int64_t keep_from = std::min(std::max<int64_t>(0, g.start(s.frames_ready) - g.length), s.samples_received);
+  if (cmvn_.has_value() != s.cmvn.has_value())
+    bad(cmvn_ ? "no CMVN state for a pipeline with CMVN" : "a CMVN state for a pipeline without CMVN");
+  const int64_t raw_frames = s.cmvn ? s.cmvn->frames_in : s.frames_ready;
+  if (raw_frames != expected_frames)
+    bad(raw_frames, s.cmvn ? " frames computed after " : " frames ready after ", s.samples_received,
+        " samples, expected ", expected_frames);
+  if (s.cmvn && (s.cmvn->frames_out != s.frames_ready || s.cmvn->finished != s.finished))
+    bad("the CMVN stage emitted ", s.cmvn->frames_out, " frames but ", s.frames_ready, " are ready");
+  const int64_t keep_from = std::min(std::max<int64_t>(0, g.start(raw_frames) - g.length), s.samples_received);
   if (!s.finished && s.samples_start > keep_from)
-    bad("samples before ", s.samples_start, " were dropped but frame ", s.frames_ready, " needs them from ",
+    bad("samples before ", s.samples_start, " were dropped but frame ", raw_frames, " needs them from ",
         keep_from);
   if (s.finished && !s.samples.empty()) bad("a finished stream keeps no samples");
+  if (s.cmvn) {
+    SlidingCmvn check = *cmvn_;
+    check.restore(*s.cmvn);  // throws on an inconsistent stage state before anything changes
+    *cmvn_ = std::move(check);
+  }
+  raw_frames_ = raw_frames;
   samples_ = s.samples;
   samples_start_ = s.samples_start;
   samples_received_ = s.samples_received;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "frontends/audio/feature_computer.h"
+#include "frontends/audio/feature_pipeline.h"
 
 namespace rwkvs {
 
@@ -33,11 +34,16 @@ struct OnlineFeaturesSnapshot {
   int64_t first_frame = 0;       // global index of frames[0] (frames popped so far)
   int64_t frames_ready = 0;      // frames computed so far
   bool finished = false;         // input_finished() was called
+  // With a sliding CMVN stage: frames_ready counts its outputs, and raw frames live in its state.
+  std::optional<SlidingCmvnSnapshot> cmvn;
 };
 
 class OnlineFeatures {
  public:
   explicit OnlineFeatures(std::shared_ptr<const FeatureComputer> computer);
+  // The pipeline's computer and its frame stages (sliding CMVN): frames are ready once every
+  // stage has produced them, e.g. after the CMVN window's look-ahead.
+  explicit OnlineFeatures(const FeaturePipeline& pipeline);
 
   // sample_rate must equal the computer's (an Error otherwise); samples may be null when n == 0.
   void accept_waveform(double sample_rate, const float* samples /*[n]*/, size_t n);
@@ -70,8 +76,12 @@ class OnlineFeatures {
  private:
   void compute_frames(int64_t target);
   void drop_consumed_samples();
+  float* append_frame();  // room for one more output frame in frames_
 
   std::shared_ptr<const FeatureComputer> computer_;
+  std::optional<SlidingCmvn> cmvn_;
+  std::vector<float> raw_frame_;  // [dim] the computer's output before the stages
+  int64_t raw_frames_ = 0;        // frames the computer has made (frames_ready_ without stages)
   std::unique_ptr<FrameScratch> scratch_;
   std::vector<float> frame_;    // [geometry.length] one extracted frame
   std::vector<float> samples_;  // samples [samples_start_, samples_received_)

@@ -127,6 +127,30 @@ MelSpectrogramOptions mel_from(const json& j, const std::string& where) {
   return o;
 }
 
+json cmvn_json(const SlidingCmvnOptions& o) {
+  return {{"type", "sliding"},
+          {"cmn_window", o.cmn_window},
+          {"min_window", o.min_window},
+          {"center", o.center},
+          {"norm_vars", o.norm_vars}};
+}
+
+SlidingCmvnOptions cmvn_from(const json& j, const std::string& where) {
+  const Reader r(j, where);
+  if (r.name("type", "sliding") != "sliding") fail(where, ": unknown type '", r.name("type", ""), "' (expected sliding)");
+  SlidingCmvnOptions o;
+  r.get("cmn_window", o.cmn_window);
+  r.get("min_window", o.min_window);
+  r.get("center", o.center);
+  r.get("norm_vars", o.norm_vars);
+  try {
+    o.validate();
+  } catch (const Error& e) {
+    fail(where, ": ", e.what());
+  }
+  return o;
+}
+
 }  // namespace
 
 double FrontendConfig::sample_rate() const {
@@ -143,18 +167,30 @@ std::shared_ptr<const FeatureComputer> FrontendConfig::make_computer() const {
   fail("frontend '", type, "' has no frame computer");
 }
 
+FeaturePipeline FrontendConfig::make_pipeline() const {
+  if (cmvn) cmvn->validate();
+  return FeaturePipeline(make_computer(), cmvn);
+}
+
 nlohmann::json FrontendConfig::to_json() const {
-  if (type == "fbank") return {{"type", type}, {"fbank", fbank_json(fbank)}};
-  if (type == "mel") return {{"type", type}, {"mel", mel_json(mel)}};
-  if (type == "mfcc")
-    return {{"type", type},
-            {"mfcc",
-             {{"base", mfcc_base_name(mfcc.base)},
-              {"num_ceps", mfcc.num_ceps},
-              {"cepstral_lifter", mfcc.cepstral_lifter},
-              {"mel", mel_json(mfcc.mel)},
-              {"fbank", fbank_json(mfcc.fbank)}}}};
-  return {{"type", type}, {"sample_rate", mulaw_sample_rate}};
+  json j;
+  if (type == "fbank") {
+    j = {{"type", type}, {"fbank", fbank_json(fbank)}};
+  } else if (type == "mel") {
+    j = {{"type", type}, {"mel", mel_json(mel)}};
+  } else if (type == "mfcc") {
+    j = {{"type", type},
+         {"mfcc",
+          {{"base", mfcc_base_name(mfcc.base)},
+           {"num_ceps", mfcc.num_ceps},
+           {"cepstral_lifter", mfcc.cepstral_lifter},
+           {"mel", mel_json(mfcc.mel)},
+           {"fbank", fbank_json(mfcc.fbank)}}}};
+  } else {
+    return {{"type", type}, {"sample_rate", mulaw_sample_rate}};
+  }
+  if (cmvn) j["cmvn"] = cmvn_json(*cmvn);
+  return j;
 }
 
 FrontendConfig FrontendConfig::from_json(const nlohmann::json& j, const std::string& source) {
@@ -174,11 +210,13 @@ FrontendConfig FrontendConfig::from_json(const nlohmann::json& j, const std::str
       c.mfcc.mel = mel_from(m.sub("mel"), source + ": frontend.mfcc.mel");
       c.mfcc.fbank = fbank_from(m.sub("fbank"), source + ": frontend.mfcc.fbank");
     } else if (c.type == "mulaw") {
+      if (j.contains("cmvn")) fail("a mulaw frontend has no frames for 'cmvn'");
       r.get("sample_rate", c.mulaw_sample_rate);
       if (!(c.mulaw_sample_rate > 0)) fail("sample_rate must be positive");
     } else {
       fail("unknown type '", c.type, "' (expected fbank, mel, mfcc or mulaw)");
     }
+    if (c.type != "mulaw" && j.contains("cmvn")) c.cmvn = cmvn_from(j.at("cmvn"), source + ": frontend.cmvn");
   } catch (const Error& e) {
     const std::string msg = e.what();
     if (msg.rfind(source, 0) == 0) throw;

@@ -58,9 +58,9 @@ StreamModel::StreamModel(Model model, std::string source)
   if (!frontend_.is_framed())
     fail("'", source_, "' has a '", frontend_.type,
          "' frontend; stream needs framed features (fbank, mel, mfcc)");
-  computer_ = frontend_.make_computer();
-  if (computer_->dim() != c.input_dim)
-    fail("'", source_, "': its frontend makes ", computer_->dim(), " features per frame, the model takes ",
+  features_ = frontend_.make_pipeline();
+  if (features_.dim() != c.input_dim)
+    fail("'", source_, "': its frontend makes ", features_.dim(), " features per frame, the model takes ",
          c.input_dim);
   if (c.labels.empty()) fail("'", source_, "' has a classes head without labels");
 
@@ -73,13 +73,19 @@ StreamModel::StreamModel(Model model, std::string source)
   fingerprint_ = avalanche(h);
 }
 
-double StreamModel::frame_shift_s() const { return computer_->geometry().shift / sample_rate(); }
+double StreamModel::frame_shift_s() const { return features_.geometry().shift / sample_rate(); }
 
-double StreamModel::window_s() const { return computer_->geometry().length / sample_rate(); }
+double StreamModel::window_s() const { return features_.geometry().length / sample_rate(); }
 
 double StreamModel::frame_end_s(int64_t frame) const {
-  const FrameGeometry& g = computer_->geometry();
+  const FrameGeometry& g = features_.geometry();
   return static_cast<double>(g.start(frame) + g.length) / sample_rate();
+}
+
+double StreamModel::cmvn_lookahead_s() const {
+  if (!features_.cmvn || !features_.cmvn->center) return 0;
+  const int w = features_.cmvn->cmn_window;
+  return (w - w / 2 - 1) * frame_shift_s();
 }
 
 void StreamModel::check_engine(const Engine& engine, const char* who) const {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "frontends/audio/feature_computer.h"
+#include "frontends/audio/feature_pipeline.h"
 #include "src/audio/frontend_config.h"
 #include "src/model/engine.h"
 #include "src/model/model.h"
@@ -31,15 +31,20 @@ class StreamModel {
   const ModelConfig& config() const { return model_.config(); }
   const FrontendConfig& frontend() const { return frontend_; }
   // Shared by every session of this model (compute_frame is const and thread-safe).
-  const std::shared_ptr<const FeatureComputer>& computer() const { return computer_; }
+  const std::shared_ptr<const FeatureComputer>& computer() const { return features_.computer; }
+  // The computer and the frame stages (CMVN) every session runs.
+  const FeaturePipeline& features() const { return features_; }
   const std::vector<std::string>& labels() const { return model_.config().labels; }
   int num_classes() const { return static_cast<int>(labels().size()); }
   const std::string& source() const { return source_; }
 
-  double sample_rate() const { return computer_->sample_rate(); }  // of the audio the model hears
+  double sample_rate() const { return features_.sample_rate(); }  // of the audio the model hears
   double frame_shift_s() const;                                    // time between frames
   double window_s() const;                                         // samples one frame reads
   double frame_end_s(int64_t frame) const;                         // end of frame's window
+  // How far a centred CMVN window looks ahead (0 for causal CMVN, whose start-up wait for the
+  // first min_window frames happens once per stream).
+  double cmvn_lookahead_s() const;
 
   // A 64-bit hash of the configuration (train_step aside) and every parameter: saved stream states
   // carry it so that a state is only ever continued on the model that made it.
@@ -53,7 +58,7 @@ class StreamModel {
   Model model_;
   std::string source_;
   FrontendConfig frontend_;
-  std::shared_ptr<const FeatureComputer> computer_;
+  FeaturePipeline features_;
   uint64_t fingerprint_ = 0;
 };
 

@@ -38,7 +38,7 @@ std::shared_ptr<const StreamModel> require_model(std::shared_ptr<const StreamMod
 StreamSession::StreamSession(std::shared_ptr<const StreamModel> model, StepMode mode)
     : model_(require_model(std::move(model))),
       mode_(mode),
-      features_(model_->computer()),
+      features_(model_->features()),
       state_(model_->config(), 1),
       next_state_(model_->config(), 1),
       logits_(static_cast<size_t>(model_->num_classes())) {}
@@ -148,7 +148,7 @@ void StreamSession::reset() {
   resampler_.reset();
   resampled_.clear();
   resampled_.shrink_to_fit();
-  features_ = OnlineFeatures(model_->computer());
+  features_ = OnlineFeatures(model_->features());
   state_.reset();
   outputs_.clear();
 }

@@ -5,6 +5,9 @@
 //             frontend.frames     [m, F]        computed frames not yet stepped
 //             outputs.posteriors  [k, K]        outputs not yet taken (the k frames before
 //                                               frontend.first_frame)
+//             frontend.cmvn_frames [j, F]       models with sliding CMVN: the raw frames its window
+//                                               still needs (metadata cmvn_*: its counters, window
+//                                               and running sums as exact decimal doubles)
 //   metadata  rwkvs.stream_state  "1"           format version
 //             model               JSON: n_layer, n_embd, dim_att, dim_ffn, input_dim, labels, frontend
 //             model_fingerprint   StreamModel::fingerprint() in hex (weights and config)
@@ -42,8 +45,10 @@ std::string hex64(uint64_t v) {
   return buf;
 }
 
-uint64_t checksum(const std::vector<TensorView>& tensors) {
+// 'extra': metadata that is state too (the CMVN sums), covered by the checksum like the tensors.
+uint64_t checksum(const std::vector<TensorView>& tensors, const std::string& extra) {
   uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : extra) h = (h ^ c) * 0x100000001b3ULL;
   for (const TensorView& t : tensors) {
     size_t n = 1;
     for (int64_t d : t.shape) n *= static_cast<size_t>(d);
@@ -58,6 +63,14 @@ std::string num(double v) {
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
+
+std::string nums(const std::vector<double>& v) {
+  std::string s;
+  for (double x : v) s += (s.empty() ? "" : " ") + num(x);
+  return s;
+}
+
+std::string cmvn_text(const SlidingCmvnSnapshot& c) { return nums(c.sum) + "|" + nums(c.sumsq); }
 
 // Reads and checks one file; every message names it.
 class StateReader {
@@ -90,6 +103,22 @@ class StateReader {
     if (s.empty() || *end != '\0' || !std::isfinite(v))
       corrupt(std::string("metadata '") + key + "' is not a number");
     return v;
+  }
+
+  // A space-separated list of finite numbers.
+  std::vector<double> reals(const char* key) const {
+    std::vector<double> out;
+    const std::string& s = meta(key);
+    const char* p = s.c_str();
+    while (*p) {
+      char* end = nullptr;
+      const double v = std::strtod(p, &end);
+      if (end == p || !std::isfinite(v)) corrupt(std::string("metadata '") + key + "' is not a list of numbers");
+      out.push_back(v);
+      p = end;
+      while (*p == ' ') ++p;
+    }
+    return out;
   }
 
   // The tensor's floats; its shape must be 'shape' and every value finite.
@@ -139,6 +168,8 @@ void StreamSession::save_state(const std::string& path) const {
   const ModelConfig& c = model_->config();
   const OnlineFeaturesSnapshot f = features_.snapshot();
   const int64_t K = model_->num_classes(), F = c.input_dim;
+  const SlidingCmvnSnapshot no_cmvn;
+  const SlidingCmvnSnapshot& cmvn = f.cmvn ? *f.cmvn : no_cmvn;
   std::vector<float> posteriors;
   posteriors.reserve(outputs_.size() * static_cast<size_t>(K));
   for (size_t i = 0; i < outputs_.size(); ++i) {
@@ -146,12 +177,14 @@ void StreamSession::save_state(const std::string& path) const {
                 "save_state: outputs are not the frames just before the pending ones");
     posteriors.insert(posteriors.end(), outputs_[i].posteriors.begin(), outputs_[i].posteriors.end());
   }
-  const std::vector<TensorView> tensors = {
+  std::vector<TensorView> tensors = {
       {"recurrent_state", {c.n_layer, 2 * c.n_embd + 3 * c.dim_att}, state_.data()},
       {"frontend.samples", {static_cast<int64_t>(f.samples.size())}, f.samples.data()},
       {"frontend.frames", {static_cast<int64_t>(f.frames.size()) / F, F}, f.frames.data()},
       {"outputs.posteriors", {static_cast<int64_t>(outputs_.size()), K}, posteriors.data()}};
-  const Metadata meta = {{kVersionKey, kVersion},
+  if (f.cmvn)
+    tensors.push_back({"frontend.cmvn_frames", {static_cast<int64_t>(cmvn.frames.size()) / F, F}, cmvn.frames.data()});
+  Metadata meta = {{kVersionKey, kVersion},
                          {"model", model_description(*model_).dump()},
                          {"model_fingerprint", hex64(model_->fingerprint())},
                          {"model_source", model_->source()},
@@ -161,7 +194,17 @@ void StreamSession::save_state(const std::string& path) const {
                          {"first_frame", std::to_string(f.first_frame)},
                          {"frames_ready", std::to_string(f.frames_ready)},
                          {"finished", f.finished ? "1" : "0"},
-                         {"checksum", hex64(checksum(tensors))}};
+                         {"checksum", hex64(checksum(tensors, f.cmvn ? cmvn_text(cmvn) : ""))}};
+  if (f.cmvn) {
+    meta["cmvn_frames_start"] = std::to_string(cmvn.frames_start);
+    meta["cmvn_frames_in"] = std::to_string(cmvn.frames_in);
+    meta["cmvn_frames_out"] = std::to_string(cmvn.frames_out);
+    // -1 before the first output: stored shifted by one so that counts stay non-negative.
+    meta["cmvn_window_start"] = std::to_string(cmvn.window_start + 1);
+    meta["cmvn_window_end"] = std::to_string(cmvn.window_end + 1);
+    meta["cmvn_sum"] = nums(cmvn.sum);
+    meta["cmvn_sumsq"] = nums(cmvn.sumsq);
+  }
   write_safetensors(path, tensors, meta);
 }
 
@@ -215,14 +258,31 @@ void StreamSession::load_state(const std::string& path) {
   if (n_out > f.first_frame) r.corrupt("it holds more outputs than frames stepped");
   const std::vector<float> posteriors = r.tensor("outputs.posteriors", {n_out, K});
 
-  const std::vector<TensorView> views = {
+  std::vector<TensorView> views = {
       {"recurrent_state", {c.n_layer, 2 * c.n_embd + 3 * c.dim_att}, state.data()},
       {"frontend.samples", {static_cast<int64_t>(f.samples.size())}, f.samples.data()},
       {"frontend.frames", {f.frames_ready - f.first_frame, F}, f.frames.data()},
       {"outputs.posteriors", {n_out, K}, posteriors.data()}};
-  if (r.meta("checksum") != hex64(checksum(views))) r.corrupt("its checksum does not match its data");
+  std::string extra;
+  if (model_->features().cmvn) {
+    SlidingCmvnSnapshot s;
+    s.frames_start = r.integer("cmvn_frames_start");
+    s.frames_in = r.integer("cmvn_frames_in");
+    s.frames_out = r.integer("cmvn_frames_out");
+    s.window_start = r.integer("cmvn_window_start") - 1;
+    s.window_end = r.integer("cmvn_window_end") - 1;
+    s.finished = f.finished;
+    if (s.frames_in < s.frames_start) r.corrupt("its CMVN counters are inconsistent");
+    s.sum = r.reals("cmvn_sum");
+    s.sumsq = r.reals("cmvn_sumsq");
+    s.frames = r.tensor("frontend.cmvn_frames", {s.frames_in - s.frames_start, F});
+    f.cmvn = std::move(s);
+    views.push_back({"frontend.cmvn_frames", {f.cmvn->frames_in - f.cmvn->frames_start, F}, f.cmvn->frames.data()});
+    extra = cmvn_text(*f.cmvn);
+  }
+  if (r.meta("checksum") != hex64(checksum(views, extra))) r.corrupt("its checksum does not match its data");
 
-  OnlineFeatures features(model_->computer());
+  OnlineFeatures features(model_->features());
   try {
     features.restore(f);
   } catch (const Error& e) {

@@ -42,21 +42,21 @@ std::vector<std::vector<float>> load_noises(const std::vector<std::string>& path
   return out;
 }
 
-void featurize_batch(const FeatureComputer& computer, const std::vector<const std::vector<float>*>& waves,
+void featurize_batch(const FeaturePipeline& pipeline, const std::vector<const std::vector<float>*>& waves,
                      FrameBatch& out) {
-  const int64_t F = computer.dim();
-  const int64_t min_len = computer.geometry().length;
+  const int64_t F = pipeline.dim();
+  const int64_t min_len = pipeline.geometry().length;
   std::vector<FeatureMatrix> feats(waves.size());
   int64_t T = 1;
 #pragma omp parallel for schedule(dynamic) if (waves.size() > 1)
   for (size_t i = 0; i < waves.size(); ++i) {
     const std::vector<float>& w = *waves[i];
     if (static_cast<int64_t>(w.size()) >= min_len) {
-      feats[i] = compute_features(computer, w.data(), static_cast<int64_t>(w.size()));
+      feats[i] = compute_features(pipeline, w.data(), static_cast<int64_t>(w.size()));
     } else {
       std::vector<float> padded(w);
       padded.resize(min_len, 0.0f);
-      feats[i] = compute_features(computer, padded.data(), min_len);
+      feats[i] = compute_features(pipeline, padded.data(), min_len);
     }
   }
   for (const FeatureMatrix& m : feats) T = std::max(T, m.rows);

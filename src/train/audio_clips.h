@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "frontends/audio/feature_computer.h"
+#include "frontends/audio/feature_pipeline.h"
 #include "src/io/audio_example.h"
 
 namespace rwkvs {
@@ -30,9 +30,9 @@ struct FrameBatch {
   std::vector<int64_t> lengths;  // (B) frames per clip, >= 1
 };
 
-// Computes the features of each wave and pads them into a batch. A clip too short for one frame is
-// padded with silence up to one frame.
-void featurize_batch(const FeatureComputer& computer, const std::vector<const std::vector<float>*>& waves,
+// Computes the features of each wave (every stage of the pipeline) and pads them into a batch. A
+// clip too short for one frame is padded with silence up to one frame.
+void featurize_batch(const FeaturePipeline& pipeline, const std::vector<const std::vector<float>*>& waves,
                      FrameBatch& out);
 
 }  // namespace rwkvs

@@ -60,7 +60,7 @@ std::string ClassifyMetrics::table() const {
   return s;
 }
 
-ClassifyMetrics evaluate_classifier(Engine& engine, const FeatureComputer& computer, const ClipSet& clips,
+ClassifyMetrics evaluate_classifier(Engine& engine, const FeaturePipeline& features, const ClipSet& clips,
                                     int64_t batch, const ForwardOptions& fopt) {
   const ModelConfig& c = engine.config();
   const int64_t K = c.output_dim();
@@ -73,7 +73,7 @@ ClassifyMetrics evaluate_classifier(Engine& engine, const FeatureComputer& compu
     const size_t n = std::min<size_t>(batch, clips.waves.size() - i);
     std::vector<const std::vector<float>*> waves;
     for (size_t j = 0; j < n; ++j) waves.push_back(&clips.waves[i + j]);
-    featurize_batch(computer, waves, fb);
+    featurize_batch(features, waves, fb);
     const std::vector<float> logits = engine.logits(ModelInput{nullptr, fb.frames.data()}, fb.B, fb.T, fopt);
     std::vector<int32_t> predicted(n);
     loss_sum += classification_loss(logits.data(), fb.B, fb.T, fb.lengths.data(), clips.labels.data() + i, c.pool,

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "frontends/audio/feature_computer.h"
+#include "frontends/audio/feature_pipeline.h"
 #include "src/model/engine.h"
 #include "src/train/audio_clips.h"
 
@@ -27,7 +27,7 @@ struct ClassifyMetrics {
 };
 
 // Runs the model (on the engine's device) over every clip (batches of 'batch'), pooling as the model's config says.
-ClassifyMetrics evaluate_classifier(Engine& engine, const FeatureComputer& computer, const ClipSet& clips,
+ClassifyMetrics evaluate_classifier(Engine& engine, const FeaturePipeline& features, const ClipSet& clips,
                                     int64_t batch, const ForwardOptions& fopt);
 
 }  // namespace rwkvs

@@ -42,7 +42,7 @@ class ClassifyTask : public TrainTask {
     ModelConfig c = ModelConfig::rwkv4(o.layers, o.embd, 0);
     c.input_kind = "frames";
     c.frontend = o_.frontend.to_json();
-    c.input_dim = o_.frontend.make_computer()->dim();
+    c.input_dim = o_.frontend.make_pipeline().dim();
     c.head_kind = "classes";
     c.labels = data_.classes;
     c.pool = o_.pool;
@@ -56,9 +56,9 @@ class ClassifyTask : public TrainTask {
     if (c.labels != data_.classes)
       fail("'", path, "' was trained on other classes than the dataset '", o_.data, "' has");
     frontend_ = FrontendConfig::from_json(c.frontend, path);
-    computer_ = frontend_.make_computer();
-    if (computer_->dim() != c.input_dim)
-      fail("'", path, "': its frontend makes ", computer_->dim(), " features, the model takes ", c.input_dim);
+    features_ = frontend_.make_pipeline();
+    if (features_.dim() != c.input_dim)
+      fail("'", path, "': its frontend makes ", features_.dim(), " features, the model takes ", c.input_dim);
     load_audio();
   }
 
@@ -68,7 +68,7 @@ class ClassifyTask : public TrainTask {
     std::vector<double> sum(F, 0.0), sum2(F, 0.0);
     int64_t frames = 0;
     for (const auto& w : train_.waves) {
-      const FeatureMatrix m = compute_features(*computer_, w.data(), static_cast<int64_t>(w.size()));
+      const FeatureMatrix m = compute_features(features_, w.data(), static_cast<int64_t>(w.size()));
       for (int64_t r = 0; r < m.rows; ++r)
         for (int64_t f = 0; f < F; ++f) {
           const double x = m.row(r)[f];
@@ -124,7 +124,7 @@ class ClassifyTask : public TrainTask {
     }
     std::vector<const std::vector<float>*> waves;
     for (int64_t b = shard.begin; b < shard.begin + shard.count; ++b) waves.push_back(&augmented_[b]);
-    featurize_batch(*computer_, waves, batch_);
+    featurize_batch(features_, waves, batch_);
     positions_ += o_.batch * batch_.T;  // the global batch (this shard's padded length)
     const ModelConfig& c = engine.config();
     const double loss = engine.forward_backward(
@@ -143,7 +143,7 @@ class ClassifyTask : public TrainTask {
 
   EvalResult evaluate(Engine& engine, const ForwardOptions& fopt) override {
     const ClipSet& split = val_.waves.empty() ? train_ : val_;
-    const ClassifyMetrics m = evaluate_classifier(engine, *computer_, split, o_.batch, fopt);
+    const ClassifyMetrics m = evaluate_classifier(engine, features_, split, o_.batch, fopt);
     char text[48];
     std::snprintf(text, sizeof text, "%.2f%% acc", 100 * m.accuracy());
     return {m.to_json("val_"), "val_accuracy", true, text};
@@ -164,7 +164,7 @@ class ClassifyTask : public TrainTask {
   ClassifyTrainOptions o_;
   AudioDataset data_;
   FrontendConfig frontend_;
-  std::shared_ptr<const FeatureComputer> computer_;
+  FeaturePipeline features_;  // the frontend's computer and frame stages (CMVN)
   ClipSet train_, val_;
   std::vector<std::vector<float>> noises_;
   std::vector<std::vector<float>> augmented_;
