@@ -76,8 +76,8 @@ TEST_CASE("manifest: every malformed line is an error naming the manifest and th
       {"{\"audio_filepath\": \"\", \"label\": \"yes\"}", "'audio_filepath' is empty"},
       {"{\"audio_filepath\": 3, \"label\": \"yes\"}", "'audio_filepath' must be a string, got number"},
       {"{\"audio_filepath\": \"a\\u0000b.wav\", \"label\": \"yes\"}", "NUL"},
-      {"{\"audio_filepath\": \"a.wav\"}", "needs a 'label' or a 'text'"},
-      {"{\"audio_filepath\": \"a.wav\", \"duration\": 1}", "needs a 'label' or a 'text'"},
+      {"{\"audio_filepath\": \"a.wav\"}", "needs a 'label', a 'text' or 'keywords'"},
+      {"{\"audio_filepath\": \"a.wav\", \"duration\": 1}", "needs a 'label', a 'text' or 'keywords'"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": 5}", "'label' must be a string, got number"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": \"\"}", "'label' is empty"},
       {"{\"audio_filepath\": \"a.wav\", \"text\": null}", "'text' must be a string, got null"},
@@ -90,6 +90,19 @@ TEST_CASE("manifest: every malformed line is an error naming the manifest and th
        "'duration' must be a non-negative"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": \"y\", \"duration\": 1e400}",
        "malformed JSON (number overflow"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": {}}", "'keywords' must be an array, got object"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [3]}", "keywords[0]: expected an object"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [{\"start\": 1, \"end\": 2}]}",
+       "keywords[0]: needs a non-empty 'label'"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [{\"label\": \"go\", \"start\": 1}]}",
+       "keywords[0]: missing 'end'"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [{\"label\": \"go\", \"start\": 1, \"end\": 2}, "
+       "{\"label\": \"up\", \"start\": 3, \"end\": 2.5}]}",
+       "keywords[1]: ends (2.5 s) before it starts (3 s)"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [{\"label\": \"go\", \"start\": -1, \"end\": 2}]}",
+       "keywords[0]: 'start' must be a non-negative"},
+      {"{\"audio_filepath\": \"a.wav\", \"keywords\": [{\"label\": \"go\", \"start\": \"1\", \"end\": 2}]}",
+       "keywords[0]: 'start' must be a number"},
   };
   for (const Case& c : cases) {
     const std::string message = parse_error(at_line_3(c.line));
@@ -101,6 +114,25 @@ TEST_CASE("manifest: every malformed line is an error naming the manifest and th
   const std::string bad_json = parse_error(at_line_3("{\"audio_filepath\": x}"));
   CHECK(bad_json.find("column") != std::string::npos);
   CHECK(bad_json.find("line 1") == std::string::npos);
+}
+
+TEST_CASE("manifest: recordings of running speech with their keywords, sorted by start") {
+  const std::string text =
+      "{\"audio_filepath\": \"s0.wav\", \"duration\": 30, \"voice\": \"v1\", \"keywords\": "
+      "[{\"label\": \"up\", \"start\": 9.5, \"end\": 9.9}, {\"label\": \"yes\", \"start\": 1.25, \"end\": 1.5}]}\n"
+      "{\"audio_filepath\": \"quiet.wav\", \"keywords\": []}\n";
+  const std::vector<ManifestEntry> m = parse_manifest(text, "streams.jsonl", "/d", false);
+  REQUIRE(m.size() == 2);
+  REQUIRE(m[0].keywords);
+  REQUIRE(m[0].keywords->size() == 2);
+  CHECK((*m[0].keywords)[0].label == "yes");
+  CHECK((*m[0].keywords)[0].start_s == 1.25);
+  CHECK((*m[0].keywords)[0].end_s == 1.5);
+  CHECK((*m[0].keywords)[1].label == "up");
+  CHECK(m[0].duration == 30.0);
+  REQUIRE(m[1].keywords);
+  CHECK(m[1].keywords->empty());  // a hard negative: speech with no keyword
+  CHECK(!m[1].label);
 }
 
 TEST_CASE("manifest: an empty manifest is an error") {

@@ -4,6 +4,7 @@
 // keyword" model, resampling said once, --realtime pacing, and one-line errors for bad input.
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -262,4 +263,82 @@ TEST_CASE("bench stream checks against the parallel forward and reports every fi
       CHECK(j.at(key).get<double>() > 0);
   }
   CHECK(modes == std::vector<std::string>{"hop", "frame"});
+}
+
+TEST_CASE("eval --streams: recordings with their keywords, a threshold sweep, and --calibrate for stream") {
+  const Files& f = files();
+  const std::string dir = test::temp_dir("stream_cli_calibrate");
+  // R: a 0.1 s unlabelled burst at 1 s (smoothed peak about 1/3) and a 0.4 s "yes" at 3 s.
+  std::vector<float> r = test::bursts_audio(5.0, 16000, {1.0}, 0.1, 21);
+  const std::vector<float> yes = test::bursts_audio(5.0, 16000, {3.0}, 0.4, 22);
+  for (size_t i = 48000; i < 48000 + 6400; ++i) r[i] = yes[i];
+  test::write_wav(dir + "/r.wav", test::WavSpec{}, r);
+  test::write_text(dir + "/streams.jsonl",
+                   "{\"audio_filepath\": \"r.wav\", \"keywords\": [{\"label\": \"yes\", \"start\": 3.0, \"end\": 3.4}]}\n"
+                   "{\"audio_filepath\": \"r.wav\", \"keywords\": [{\"label\": \"yes\", \"start\": 3.0, \"end\": 3.4}]}\n");
+  // Q: a 0.15 s burst (smoothed peak about 1/2): under the default 0.7, over a calibrated threshold.
+  test::write_wav(dir + "/q.wav", test::WavSpec{}, test::bursts_audio(3.0, 16000, {1.0}, 0.15, 23));
+  const std::string model = dir + "/loud.safetensors";
+  std::filesystem::copy_file(f.loud_model, model);
+
+  std::string out;
+  REQUIRE(test::run("{ " + test::cli() + " eval --model " + model + " --streams " + dir + "/streams.jsonl --json 2>/dev/null; }", &out) == 0);
+  const json j = json::parse(out);
+  CHECK(j.at("stream_keyword_clips") == 2);
+  CHECK(j.at("stream_found") == 2);
+  CHECK(j.at("stream_false_alarms") == 0);  // at 0.7 the short burst stays quiet
+  CHECK(j.at("stream_threshold") == 0.7);
+  CHECK(j.at("stream_audio_s").get<double>() == doctest::Approx(10.0));
+  const json& sweep = j.at("stream_sweep");
+  REQUIRE(sweep.size() >= 20);
+  CHECK(sweep.front().at("false_alarms") == 2);  // at 0.05 the short burst fires in both recordings
+  CHECK(sweep.front().at("false_alarms_per_hour").get<double>() == doctest::Approx(2 * 360.0));
+
+  REQUIRE(test::run("{ " + test::cli() + " eval --model " + model + " --streams " + dir +
+                        "/streams.jsonl --target-fa-per-hour 1 --calibrate --json 2>/dev/null; }",
+                    &out) == 0);
+  const json c = json::parse(out);
+  const double calibrated = c.at("stream_threshold").get<double>();
+  CHECK(c.at("stream_target_met") == true);
+  CHECK(c.at("stream_false_alarms") == 0);
+  CHECK(c.at("stream_found") == 2);
+  CHECK(calibrated < 0.5);
+  const Model m = load_model(model);
+  CHECK(m.config().detector.at("threshold") == calibrated);
+  CHECK(m.config().detector.at("target_fa_per_hour") == 1.0);
+  // stream now fires at the calibrated threshold; --threshold still overrides it; the original
+  // model (default threshold) stays quiet on Q.
+  const Result after = stream("--model " + model + " --input " + dir + "/q.wav");
+  REQUIRE(after.status == 0);
+  CHECK(of_type(after, "event").size() == 1);
+  CHECK(of_type(stream("--model " + model + " --input " + dir + "/q.wav --threshold 0.7"), "event").empty());
+  CHECK(of_type(stream("--model " + f.loud_model + " --input " + dir + "/q.wav"), "event").empty());
+
+  // Bad usage and bad recordings: one-line errors.
+  test::write_text(dir + "/loud.jsonl", "{\"audio_filepath\": \"" + f.bursts + "\", \"keywords\": []}\n");
+  auto error_of = [&](const std::string& args, int want) {
+    std::string o;
+    const int rc = test::run("{ " + test::cli() + " eval " + args + " > /dev/null; }", &o);
+    CAPTURE(args);
+    CAPTURE(o);
+    CHECK(rc == want);
+    CHECK(o.rfind("error: ", 0) == 0);
+    CHECK(count_lines(o) == 1);
+    return o;
+  };
+  CHECK(error_of("--model " + model + " --streams " + dir + "/streams.jsonl --calibrate", 2).find(
+            "--calibrate needs --streams and --target-fa-per-hour") != std::string::npos);
+  CHECK(error_of("--model " + model, 2).find("give --data") != std::string::npos);
+  // Long loud bursts no one asked for: every threshold of the sweep fires on them.
+  const std::string before = test::read_text(model);
+  CHECK(error_of("--model " + model + " --streams " + dir + "/loud.jsonl --target-fa-per-hour 1 --calibrate", 1)
+            .find("no threshold of the sweep keeps the false alarms") != std::string::npos);
+  CHECK(test::read_text(model) == before);
+  test::write_text(dir + "/plain.jsonl", "{\"audio_filepath\": \"r.wav\", \"label\": \"yes\"}\n");
+  CHECK(error_of("--model " + model + " --streams " + dir + "/plain.jsonl", 1).find("needs 'keywords'") !=
+        std::string::npos);
+  test::write_text(dir + "/other.jsonl",
+                   "{\"audio_filepath\": \"r.wav\", \"keywords\": [{\"label\": \"no\", \"start\": 1, \"end\": 2}]}\n");
+  CHECK(error_of("--model " + model + " --streams " + dir + "/other.jsonl", 1).find("keyword 'no' is not a class") !=
+        std::string::npos);
 }

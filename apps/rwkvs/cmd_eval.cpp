@@ -1,6 +1,8 @@
 // rwkvs eval: accuracy, per-class accuracy and confusion matrix of an audio classifier on a split
 // of a dataset, with the frontend stored in the model; with --stream also the keyword-spotting
-// figures of the split played back to back as one stream.
+// figures of the split played back to back as one stream; with --streams those of recordings of
+// running speech (a manifest naming the keywords said in each), over a sweep of detector
+// thresholds, optionally calibrated for a target false-alarm rate and stored in the model.
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -11,7 +13,9 @@
 #include "src/audio/frontend_config.h"
 #include "src/core/threads.h"
 #include "src/infer/stream_eval.h"
+#include "src/audio/clip_loader.h"
 #include "src/io/audio_dataset.h"
+#include "src/io/manifest.h"
 #include "src/model/checkpoint.h"
 #include "src/model/engine.h"
 #include "src/train/classify_eval.h"
@@ -25,19 +29,96 @@ struct EvalArgs {
   int threads = 0;
   bool json = false;
   bool stream = false;  // also play the split back to back through a stream session
+  std::string streams;  // a manifest of recordings with "keywords"
+  double target_fa_per_hour = 0;
+  bool calibrate = false;  // store the calibrated threshold in the model
   DetectorFlags detector;
   uint64_t seed = 1;
 };
 
+// Running speech: every recording of the manifest through a session and the detector.
+StreamEvalResult eval_recordings(const EvalArgs& a, const std::shared_ptr<const StreamModel>& model,
+                                 const StreamEvalOptions& so) {
+  const std::vector<ManifestEntry> recordings = read_manifest(a.streams);
+  for (const ManifestEntry& e : recordings)
+    if (!e.keywords)
+      fail("manifest '", a.streams, "' line ", e.line, ": --streams needs 'keywords' on every line (an empty list "
+           "for speech without any)");
+  double noted_rate = 0;
+  return evaluate_recordings(model, recordings.size(), [&](size_t i) {
+    const ManifestEntry& e = recordings[i];
+    AudioExample ex;
+    ex.path = e.audio_path;
+    ex.offset = 0;
+    ex.duration = e.duration;
+    double from = 0;
+    KeywordRecording r;
+    r.name = a.streams + " line " + std::to_string(e.line);
+    r.samples = load_clip(ex, model->sample_rate(), &from);
+    if (from > 0 && noted_rate == 0) {
+      std::fprintf(stderr, "note: resampling the recordings from %g Hz to the model's %g Hz\n", from,
+                   model->sample_rate());
+      noted_rate = from;
+    }
+    r.keywords = *e.keywords;
+    if (recordings.size() >= 4)
+      std::fprintf(stderr, "  stream %zu/%zu: %s\n", i + 1, recordings.size(), e.audio_path.c_str());
+    return r;
+  }, so);
+}
+
+// Writes the operating point into the model file (atomically), so stream uses it by default.
+void store_calibration(const EvalArgs& a, Model model, const StreamEvalResult& r, const DetectorOptions& d) {
+  if (!r.target_met)
+    fail("--calibrate: no threshold of the sweep keeps the false alarms at or under ", a.target_fa_per_hour,
+         " per hour on '", a.streams, "' (the highest gives ", r.false_alarms_per_hour(), "); the model is unchanged");
+  model.config().detector = {{"threshold", r.at.threshold},
+                             {"smooth_ms", d.smooth_s * 1000},
+                             {"refractory_ms", d.refractory_s * 1000},
+                             {"target_fa_per_hour", a.target_fa_per_hour},
+                             {"calibrated_on", a.streams},
+                             {"recall_there", r.recall()},
+                             {"false_alarms_per_hour_there", r.false_alarms_per_hour()}};
+  save_model(a.model, model);
+  std::fprintf(stderr, "calibrated: threshold %g stored in %s\n", r.at.threshold, a.model.c_str());
+}
+
 void run_eval(const EvalArgs& a) {
   if (a.batch < 1) fail_usage("--batch must be at least 1");
   validate_device_flags(a.device, a.precision);
-  const DetectorOptions detector = a.detector.options();
+  if (a.data.empty() && a.streams.empty()) fail_usage("give --data (a dataset split) or --streams (recordings)");
+  if (a.stream && a.data.empty()) fail_usage("--stream plays a split of --data back to back: give --data");
+  if (!(a.target_fa_per_hour >= 0)) fail_usage("--target-fa-per-hour must not be negative, got ", a.target_fa_per_hour);
+  if (a.calibrate && (a.streams.empty() || a.target_fa_per_hour <= 0))
+    fail_usage("--calibrate needs --streams and --target-fa-per-hour");
+  if (a.target_fa_per_hour > 0 && a.streams.empty() && !a.stream)
+    fail_usage("--target-fa-per-hour applies to --streams or --stream");
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
   if (!c.frames_input() || !c.classes_head())
     fail("'", a.model, "' is not an audio classifier (input ", c.input_kind, ", head ", c.head_kind, ")");
+  // The stored calibration is the default, except when calibrating anew.
+  const DetectorOptions detector = a.detector.options(a.calibrate ? nlohmann::json() : c.detector, a.model);
+  const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
+  StreamEvalOptions so;
+  so.detector = detector;
+  so.seed = a.seed;
+  so.target_fa_per_hour = a.target_fa_per_hour;
+  if (a.device != "cpu") so.engine = engine;  // the CPU keeps the session's own functions, as `rwkvs stream`
+  if (a.data.empty()) {
+    const StreamEvalResult r = eval_recordings(a, std::make_shared<const StreamModel>(model, a.model), so);
+    if (a.json) {
+      nlohmann::json j = r.to_json();
+      j["model"] = a.model;
+      j["streams"] = a.streams;
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("recordings of %s with %s:\n%s", a.streams.c_str(), a.model.c_str(), r.table().c_str());
+    }
+    if (a.calibrate) store_calibration(a, model, r, detector);
+    return;
+  }
   AudioDatasetOptions dopt;
   dopt.validation_manifest = a.validation_manifest;
   dopt.test_manifest = a.test_manifest;
@@ -56,26 +137,28 @@ void run_eval(const EvalArgs& a) {
   const FrontendConfig fe = FrontendConfig::from_json(c.frontend, a.model);
   const FeaturePipeline features = fe.make_pipeline();
   const ClipSet clips = load_clips(examples, fe.sample_rate(), a.split);
-  const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
   const ClassifyMetrics m = evaluate_classifier(*engine, features, clips, a.batch, {});
-  StreamEvalResult sr;
-  if (a.stream) {
-    StreamEvalOptions so;
-    so.detector = detector;
-    so.seed = a.seed;
-    if (a.device != "cpu") so.engine = engine;  // the CPU keeps the session's own functions, as `rwkvs stream`
-    sr = evaluate_stream(StreamModel::load(a.model), clips.waves, clips.labels, so);
-  }
+  const auto stream_model = std::make_shared<const StreamModel>(model, a.model);
+  StreamEvalResult sr, rr;
+  if (a.stream) sr = evaluate_stream(stream_model, clips.waves, clips.labels, so);
+  if (!a.streams.empty()) rr = eval_recordings(a, stream_model, so);
   if (a.json) {
     nlohmann::json j = m.to_json("");
     j["split"] = a.split;
     j["model"] = a.model;
     if (a.stream) j.update(sr.to_json());
+    if (!a.streams.empty()) {
+      nlohmann::json r = rr.to_json();
+      for (auto& [k, v] : r.items()) j["recordings_" + k.substr(7)] = v;  // stream_x -> recordings_x
+      j["streams"] = a.streams;
+    }
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s split of %s with %s:\n%s", a.split.c_str(), a.data.c_str(), a.model.c_str(), m.table().c_str());
     if (a.stream) std::printf("%s", sr.table().c_str());
+    if (!a.streams.empty()) std::printf("recordings of %s:\n%s", a.streams.c_str(), rr.table().c_str());
   }
+  if (a.calibrate) store_calibration(a, model, rr, detector);
 }
 
 }  // namespace
@@ -85,7 +168,16 @@ void add_eval_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate an audio classifier on a dataset split");
   cmd->option_defaults()->always_capture_default();
   cmd->add_option("--model", a->model, "classifier .safetensors")->required();
-  cmd->add_option("--data", a->data, "Speech Commands style folder or JSON-lines manifest")->required();
+  cmd->add_option("--data", a->data, "Speech Commands style folder or JSON-lines manifest (a split of it is scored)");
+  cmd->add_option("--streams", a->streams,
+                  "JSON-lines manifest of recordings of running speech, each with \"keywords\": [{label, start, "
+                  "end}] (seconds): keywords found and false alarms per hour over a sweep of thresholds");
+  cmd->add_option("--target-fa-per-hour", a->target_fa_per_hour,
+                  "--streams/--stream: the operating threshold is the lowest of the sweep with at most this many "
+                  "false alarms per hour (0: --threshold)");
+  cmd->add_flag("--calibrate", a->calibrate,
+                "--streams: store that threshold (and the smoothing and refractory times) in the model file, "
+                "so stream and eval use it by default");
   cmd->add_option("--split", a->split, "which split")->check(CLI::IsMember({"test", "validation", "train"}));
   cmd->add_option("--validation-manifest", a->validation_manifest, "manifest data: the validation split");
   cmd->add_option("--test-manifest", a->test_manifest, "manifest data: the test split");

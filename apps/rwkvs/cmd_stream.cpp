@@ -132,7 +132,7 @@ class StreamRun {
         source_(source),
         session_(model_, parse_step_mode(a.step_mode)),
         detector_(model_->labels(), model_->frame_shift_s(),
-                  a.detector.options()) {
+                  a.detector.options(model_->config().detector, model_->source())) {
     if (a.device != "cpu") session_.set_engine(make_engine(a.device, model_->model(), a.precision));
   }
 

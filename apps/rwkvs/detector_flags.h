@@ -1,8 +1,12 @@
 #pragma once
-// The keyword-detector flags shared by `rwkvs stream` and `rwkvs eval --stream`: one set of names,
-// defaults (those of DetectorOptions) and checks.
+// The keyword-detector flags shared by `rwkvs stream` and `rwkvs eval`: one set of names, defaults
+// (those of DetectorOptions) and checks. A model may carry calibrated settings (its config's
+// "detector", written by `rwkvs eval --calibrate`): they replace the defaults, and flags given on
+// the command line replace them.
 #include <CLI/CLI.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "src/infer/detector.h"
 
@@ -12,11 +16,15 @@ struct DetectorFlags {
   double threshold = DetectorOptions{}.threshold;
   double smooth_ms = DetectorOptions{}.smooth_s * 1000;
   double refractory_ms = DetectorOptions{}.refractory_s * 1000;
+  CLI::Option *threshold_flag = nullptr, *smooth_flag = nullptr, *refractory_flag = nullptr;
 
   // --threshold, --smooth-ms, --refractory-ms; help_prefix leads each help text (e.g. "--stream: ").
   void add_to(CLI::App* cmd, const std::string& help_prefix = "");
-  // Usage errors name the flag.
+  // The flags over the defaults. Usage errors name the flag.
   DetectorOptions options() const;
+  // The flags given over the model's stored settings (null: none) over the defaults; 'model' names
+  // the file in errors about stored values.
+  DetectorOptions options(const nlohmann::json& stored, const std::string& model) const;
 };
 
 }  // namespace rwkvs::app

@@ -66,6 +66,7 @@ StreamModel::StreamModel(Model model, std::string source)
 
   ModelConfig identity = c;
   identity.train_step = 0;  // the same weights saved at another step are the same model
+  identity.detector = nullptr;  // and so are they with the detector recalibrated
   const std::string config_text = identity.to_json().dump();
   uint64_t h = 0xcbf29ce484222325ULL;
   h = hash_bytes(h, config_text.data(), config_text.size());

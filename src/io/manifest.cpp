@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,28 @@ std::optional<std::string> string_field(const json& object, const char* key, con
   return v.get<std::string>();
 }
 
+std::vector<KeywordSpan> keyword_spans(const json& list, const std::string& at) {
+  if (!list.is_array()) fail(at, "'keywords' must be an array, got ", list.type_name());
+  std::vector<KeywordSpan> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string here = at + "keywords[" + std::to_string(i) + "]: ";
+    const json& k = list[i];
+    if (!k.is_object()) fail(here, "expected an object with label, start and end, got ", k.type_name());
+    KeywordSpan s;
+    const std::optional<std::string> label = string_field(k, "label", here);
+    if (!label || label->empty()) fail(here, "needs a non-empty 'label'");
+    s.label = *label;
+    for (const char* key : {"start", "end"})
+      if (!k.contains(key)) fail(here, "missing '", key, "'");
+    s.start_s = seconds_field(k, "start", here);
+    s.end_s = seconds_field(k, "end", here);
+    if (s.end_s < s.start_s) fail(here, "ends (", s.end_s, " s) before it starts (", s.start_s, " s)");
+    out.push_back(std::move(s));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const KeywordSpan& a, const KeywordSpan& b) { return a.start_s < b.start_s; });
+  return out;
+}
+
 void check_audio_file(const std::string& path, const std::string& at) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
@@ -78,7 +101,8 @@ ManifestEntry parse_line(std::string_view line_text, size_t line, const std::str
 
   entry.label = string_field(object, "label", at);
   entry.text = string_field(object, "text", at);
-  if (!entry.label && !entry.text) fail(at, "needs a 'label' or a 'text'");
+  if (object.contains("keywords")) entry.keywords = keyword_spans(object.at("keywords"), at);
+  if (!entry.label && !entry.text && !entry.keywords) fail(at, "needs a 'label', a 'text' or 'keywords'");
   if (entry.label && entry.label->empty()) fail(at, "'label' is empty");
   if (object.contains("offset")) entry.offset = seconds_field(object, "offset", at);
   if (object.contains("duration")) entry.duration = seconds_field(object, "duration", at);

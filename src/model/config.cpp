@@ -46,6 +46,7 @@ nlohmann::json ModelConfig::to_json() const {
   if (head_kind == "classes") {
     j["labels"] = labels;
     j["pool"] = pool;
+    if (!detector.is_null()) j["detector"] = detector;
   }
   return j;
 }
@@ -89,6 +90,10 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
     }
   }
   get_string("pool", c.pool);
+  if (j.contains("detector")) {
+    if (!j.at("detector").is_object()) fail(source, ": config 'detector' is not an object");
+    c.detector = j.at("detector");
+  }
   if (j.contains("train_step")) {
     if (!j.at("train_step").is_number_integer()) fail(source, ": config 'train_step' is not an integer");
     c.train_step = j.at("train_step").get<int64_t>();

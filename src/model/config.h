@@ -31,6 +31,9 @@ struct ModelConfig {
   std::string head_kind = "lm";       // lm | classes
   std::vector<std::string> labels;    // classes head: K names
   std::string pool = "last";          // classes head: last | mean
+  // classes head: the keyword detector's settings calibrated for this model (null: the defaults),
+  // {"threshold": 0.93, "smooth_ms": 300, "refractory_ms": 300, "target_fa_per_hour": 2, "calibrated_on": "..."}
+  nlohmann::json detector;
   int64_t train_step = 0;             // optimizer steps taken so far
 
   bool frames_input() const { return input_kind == "frames"; }
