@@ -137,7 +137,7 @@ hw_nonverbal='^(Firepunch[0-9]+|Jump[0-9]+|Ooff[0-9]+|Ow[0-9]+|Laugh|Hmm|PoisonC
 declare -A hw_split_of=()
 for p in "${hw_train[@]}"; do hw_split_of[$p]=train; done
 for p in "${hw_validation[@]}"; do hw_split_of[$p]=validation; done
-for p in "${hw_test[@]}"; do hw_split_of[$p]=test; done
+for p in "${hw_test[@]}"; do hw_split_of[$p]="test"; done
 for p in "${hw_other_language[@]}"; do hw_split_of[$p]=other; done
 hw_ignored=()
 for d in "$hw_dir"/*/; do

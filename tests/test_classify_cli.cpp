@@ -275,3 +275,32 @@ TEST_CASE("--cmvn sliding: the model stores its CMVN, learns, and eval agrees wi
               "--cmvn does not apply to --task text");
   CHECK(!fs::exists(base + "/model.safetensors"));
 }
+
+TEST_CASE("augmentation flags: bad settings are one-line usage errors before anything is written") {
+  const Data& d = data();
+  const std::string base = test::temp_dir("classify_cli_augment");
+  fs::create_directories(base + "/no_audio");
+  test::write_text(base + "/no_audio/readme.txt", "no audio here\n");
+  const std::string train = "train --task classify --data " + d.dir + " --out " + base + "/run --steps 2 ";
+  check_error(rwkvs_cmd(train + "--noise-dir " + base + "/no_audio"), 2, "holds no audio files");
+  check_error(rwkvs_cmd(train + "--noise-dir " + base + "/missing"), 2, "is not a folder");
+  check_error(rwkvs_cmd(train + "--reverb-rt60 0.2,9"), 2, "--reverb-rt60: RT60 must be in (0, 5]");
+  check_error(rwkvs_cmd(train + "--reverb-rt60 0.8,0.2"), 2, "--reverb-rt60: the minimum");
+  check_error(rwkvs_cmd(train + "--reverb-prob 1.5"), 2, "--reverb-prob must be in [0, 1]");
+  check_error(rwkvs_cmd(train + "--telephone-prob -0.1"), 2, "--telephone-prob");
+  check_error(rwkvs_cmd(train + "--speed-factors 0.9,5"), 2, "--speed-factors");
+  check_error(rwkvs_cmd(train + "--spec-time-masks -1"), 2, "--spec-time-masks");
+  check_error(rwkvs_cmd("train --task text --data " + d.text_model + " --out " + base + "/t --steps 2 --reverb-prob 0.5"),
+              2, "--reverb-prob does not apply to --task text");
+  CHECK(!fs::exists(base + "/run/model.safetensors"));
+  // The whole chain runs: every stage on, a few steps, noise from a folder of any audio.
+  fs::create_directories(base + "/noises/deeper");
+  std::vector<float> hum(16000);
+  for (size_t i = 0; i < hum.size(); ++i) hum[i] = static_cast<float>(0.1 * std::sin(2 * M_PI * 50 * i / 16000.0));
+  test::write_wav(base + "/noises/deeper/hum.wav", test::WavSpec{}, hum);
+  const Result r = rwkvs_cmd(train + "--layers 1 --embd 16 --noise-dir " + base +
+                             "/noises --reverb-prob 1 --telephone-prob 1 --speed-factors 0.9,1.1 --threads 1");
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("2 noise files") != std::string::npos);  // the dataset's hiss and the folder's hum
+}

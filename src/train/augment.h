@@ -1,10 +1,17 @@
 #pragma once
-// Waveform augmentation for keyword spotting: random time shift, gain, and background noise mixed
-// at a random signal-to-noise ratio.
+// Augmentation for keyword spotting. augment_clip runs the waveform stages in this order:
+//   shift -> speed -> reverb -> telephone -> noise -> gain -> clip to [-1, 1]
+// (each drawn from the trainer's Rng, so a seed fixes them all); SpecAugment (spec_augment.h) masks
+// the feature frames afterwards, in the trainer.
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/rng.h"
+#include "src/train/reverb.h"
+#include "src/train/spec_augment.h"
+#include "src/train/telephone.h"
 
 namespace rwkvs {
 
@@ -24,6 +31,30 @@ struct AugmentOptions {
   double tail_prob = 0.5;
   double tail_min_s = 0.1;  // at least the largest shift, which may delay the clip
   double tail_max_s = 0.3;
+  // Speed perturbation: one factor drawn uniformly from the list per clip (1 = unchanged).
+  std::vector<double> speed_factors = {0.9, 1.0, 1.1};
+  ReverbOptions reverb;
+  TelephoneOptions telephone;
+  // Folders whose audio files join the dataset's _background_noise_ in the noise pool.
+  std::vector<std::string> noise_dirs;
+  SpecAugmentOptions spec;
+};
+
+// UsageError naming the flag for settings out of range (probabilities, SNR and tail ranges, speed
+// factors, reverb and SpecAugment settings).
+void validate_augment_options(const AugmentOptions& o);
+
+// What augment_clip drew for one clip (for tests and diagnostics).
+struct AugmentRecord {
+  int64_t shift = 0;        // samples (positive: later)
+  double speed = 1.0;       // speed factor applied
+  bool reverb = false;
+  double rt60_s = 0;        // when reverberated
+  bool telephone = false;
+  int64_t noise = -1;       // index into the noise pool, -1: no noise mixed
+  size_t noise_start = 0;   // first noise sample used
+  double snr_db = 0;        // when noise was mixed
+  double gain_db = 0;
 };
 
 // The time in seconds at the end of the last 10 ms frame whose RMS is within 30 dB of the loudest
@@ -35,8 +66,15 @@ size_t tail_cut_length(const std::vector<float>& x, double sample_rate, double m
 // Cuts x to tail_cut_length.
 void trim_tail(std::vector<float>& x, double sample_rate, double min_s, double max_s, Rng& rng);
 
-// Augments x in place (its length is kept). noises: whole background recordings at the same rate.
+// Adds noise[(start + i) % noise.size()] scaled so that, over x's samples, the energy of x over
+// the energy of the added segment is snr_db (the segment's own RMS, not the recording's). Nothing
+// happens when x, the noise or the segment is silent or empty.
+void mix_noise(std::vector<float>& x, const std::vector<float>& noise, double snr_db, size_t start);
+
+// Augments x in place through the stages in the order above. The length is kept except by speed
+// perturbation (about n / factor). noises: whole noise recordings at the same rate. *record, when
+// given, receives what was drawn.
 void augment_clip(std::vector<float>& x, const std::vector<std::vector<float>>& noises, const AugmentOptions& o,
-                  double sample_rate, Rng& rng);
+                  double sample_rate, Rng& rng, AugmentRecord* record = nullptr);
 
 }  // namespace rwkvs

@@ -8,6 +8,7 @@
 #include "src/model/classify.h"
 #include "src/train/audio_clips.h"
 #include "src/train/classify_eval.h"
+#include "src/train/noise_folder.h"
 
 namespace rwkvs {
 
@@ -32,9 +33,8 @@ class ClassifyTask : public TrainTask {
     dopt.validation_manifest = o.validation_manifest;
     dopt.test_manifest = o.test_manifest;
     data_ = load_audio_dataset(o.data, dopt);
-    if (o.augmentation.tail_min_s > o.augmentation.tail_max_s)
-      fail_usage("--tail-min-s (", o.augmentation.tail_min_s, ") must not exceed --tail-max-s (",
-                 o.augmentation.tail_max_s, ")");
+    validate_augment_options(o.augmentation);
+    extra_noise_files_ = find_noise_files(o.augmentation.noise_dirs);
     if (data_.train.empty()) fail("dataset '", o.data, "' has no training examples");
   }
 
@@ -59,6 +59,7 @@ class ClassifyTask : public TrainTask {
     features_ = frontend_.make_pipeline();
     if (features_.dim() != c.input_dim)
       fail("'", path, "': its frontend makes ", features_.dim(), " features, the model takes ", c.input_dim);
+    model_ = &model;  // its input_norm.mean (never trained) fills SpecAugment's masks
     load_audio();
   }
 
@@ -125,6 +126,12 @@ class ClassifyTask : public TrainTask {
     std::vector<const std::vector<float>*> waves;
     for (int64_t b = shard.begin; b < shard.begin + shard.count; ++b) waves.push_back(&augmented_[b]);
     featurize_batch(features_, waves, batch_);
+    if (o_.augment && o_.augmentation.spec.enabled()) {
+      // One seed per clip of the global batch, so the masks do not depend on the sharding.
+      spec_seeds_.resize(B);
+      for (uint64_t& seed : spec_seeds_) seed = rng.next_u64();
+      spec_augment_batch(batch_, model_->view().input_mean, o_.augmentation.spec, spec_seeds_.data() + shard.begin);
+    }
     positions_ += o_.batch * batch_.T;  // the global batch (this shard's padded length)
     const ModelConfig& c = engine.config();
     const double loss = engine.forward_backward(
@@ -158,7 +165,9 @@ class ClassifyTask : public TrainTask {
     std::fflush(stdout);
     train_ = load_clips(data_.train, rate, "train");
     val_ = load_clips(data_.validation, rate, "validation");
-    noises_ = load_noises(data_.noise_files, rate);
+    std::vector<std::string> noise_files = data_.noise_files;
+    noise_files.insert(noise_files.end(), extra_noise_files_.begin(), extra_noise_files_.end());
+    noises_ = load_noises(noise_files, rate);
   }
 
   ClassifyTrainOptions o_;
@@ -166,7 +175,10 @@ class ClassifyTask : public TrainTask {
   FrontendConfig frontend_;
   FeaturePipeline features_;  // the frontend's computer and frame stages (CMVN)
   ClipSet train_, val_;
+  std::vector<std::string> extra_noise_files_;  // from --noise-dir
   std::vector<std::vector<float>> noises_;
+  const Model* model_ = nullptr;  // the model being trained (attach_model)
+  std::vector<uint64_t> spec_seeds_;
   std::vector<std::vector<float>> augmented_;
   std::vector<int32_t> labels_;
   FrameBatch batch_;
