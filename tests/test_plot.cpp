@@ -1,12 +1,16 @@
 // Pictures: ticks and smoothing, the two JSON-lines readers and their errors, and both figures
 // drawn to PNG and SVG from synthetic inputs and read back: PNG signature and size, well-formed
 // SVG carrying the labels drawn, a spectrogram that shows a rising tone sweep, the loss curve
-// falling, and the event span's color where the event is. Then `rwkvs plot` end to end.
+// falling, and the event span's color where the event is. Then `rwkvs plot` end to end. The DET
+// figure: its reader (one object, JSON lines, stream_ against recordings_ keys, bad inputs), where
+// "no false alarm" is drawn, the curves' colors where their points are, and `rwkvs plot det`.
 #include <cmath>
 #include <fstream>
 
 #include "frontends/audio/audio_file.h"
 #include "src/plot/axes.h"
+#include "src/plot/det_figure.h"
+#include "src/plot/det_input.h"
 #include "src/plot/posteriors_file.h"
 #include "src/plot/stream_figure.h"
 #include "src/plot/training_curves.h"
@@ -383,4 +387,355 @@ TEST_CASE("rwkvs plot: both figures through the CLI, --help defaults, errors and
   CHECK(out.find("bad.jsonl:2:") != std::string::npos);
   CHECK(out.rfind("error:", 0) == 0);
   CHECK(!std::ifstream(dir + "/x.png").good());  // nothing written on error
+}
+
+namespace {
+
+// A hand-made sweep over 1.5 h of audio with 200 keywords said: 27, 9, 3, 1 and 0 false alarms
+// (18, 6, 2, 0.667 and 0 per hour) as the threshold rises, recall falling from 98% to 70%.
+std::string det_sweep_json() {
+  return "[{\"threshold\":0.5,\"found\":196,\"recall\":0.98,\"false_alarms\":27,\"false_alarms_per_hour\":18},"
+         "{\"threshold\":0.7,\"found\":190,\"recall\":0.95,\"false_alarms\":9,\"false_alarms_per_hour\":6},"
+         "{\"threshold\":0.9,\"found\":180,\"recall\":0.9,\"false_alarms\":3,\"false_alarms_per_hour\":2},"
+         "{\"threshold\":0.95,\"found\":170,\"recall\":0.85,\"false_alarms\":1,\"false_alarms_per_hour\":0.6666667},"
+         "{\"threshold\":0.99,\"found\":140,\"recall\":0.7,\"false_alarms\":0,\"false_alarms_per_hour\":0}]";
+}
+
+// The keys `rwkvs eval --json` writes for one sweep, under 'prefix' (stream_ or recordings_).
+std::string det_keys(const std::string& prefix, const std::string& sweep, bool target) {
+  return "\"" + prefix + "audio_s\":5400,\"" + prefix + "keyword_clips\":200,\"" + prefix + "found\":180,\"" + prefix +
+         "recall\":0.9,\"" + prefix + "false_alarms\":3,\"" + prefix + "false_alarms_per_hour\":2,\"" + prefix +
+         "per_class_recall\":{\"yes\":0.92,\"no\":0.88},\"" + prefix + "threshold\":0.9," +
+         (target ? "\"" + prefix + "target_fa_per_hour\":1,\"" + prefix + "target_met\":false," : std::string()) +
+         "\"" + prefix + "sweep\":" + sweep;
+}
+
+// The second sweep of the two-file tests: fewer false alarms at every recall.
+std::string det_better_sweep_json() {
+  return "[{\"threshold\":0.5,\"recall\":0.99,\"false_alarms_per_hour\":4},"
+         "{\"threshold\":0.8,\"recall\":0.97,\"false_alarms_per_hour\":0.6666667},"
+         "{\"threshold\":0.95,\"recall\":0.93,\"false_alarms_per_hour\":0}]";
+}
+
+DetCurve det_curve(const std::string& label) {
+  DetCurve c;
+  c.label = label;
+  c.sweep = {{0.5, 0.98, 18}, {0.7, 0.95, 6}, {0.9, 0.9, 2}, {0.95, 0.85, 2.0 / 3}, {0.99, 0.7, 0}};
+  c.operating = DetPoint{0.9, 0.9, 2};
+  c.target_fa_per_hour = 1;
+  c.audio_s = 5400;
+  c.keywords = 200;
+  c.keyword_names = {"yes", "no"};
+  c.audio_kind = "running speech";
+  return c;
+}
+
+DetFigureOptions det_options(int width, int height, std::vector<std::string> notes = {}) {
+  DetFigureOptions o;
+  o.width = width;
+  o.height = height;
+  o.notes = std::move(notes);
+  return o;
+}
+
+// Pixels within 'tol' of 'color' in the box of half-size 'r' around 'p'.
+int color_pixels_near(const test::PngImage& img, Point p, int r, Rgb color, double tol) {
+  int n = 0;
+  for (int dy = -r; dy <= r; ++dy)
+    for (int dx = -r; dx <= r; ++dx)
+      if (test::color_distance(img.at(p.x + dx, p.y + dy), color) < tol) ++n;
+  return n;
+}
+
+// Pixels within 'tol' of 'color' in pixel column x over the height of 'area'.
+int color_pixels_in_column(const test::PngImage& img, const Rect& area, double x, Rgb color, double tol) {
+  int n = 0;
+  for (int y = static_cast<int>(area.y) + 2; y < static_cast<int>(area.bottom()) - 2; ++y)
+    if (test::color_distance(img.at(x, y), color) < tol) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("det input: one object or JSON lines, recordings_ over stream_, --which") {
+  const std::string dir = test::temp_dir("plot_det_input");
+  // Both a split's clips (stream_*) and recordings (recordings_*), pretty-printed over lines.
+  const std::string both = dir + "/both.json";
+  test::write_text(both, "{\n  \"split\": \"test\", \"model\": \"m.safetensors\",\n  " +
+                             det_keys("stream_", det_better_sweep_json(), false) + ",\n  " +
+                             det_keys("recordings_", det_sweep_json(), true) + "\n}\n");
+  const DetInput r = read_det_input(both);
+  CHECK(r.prefix == "recordings_");
+  CHECK(r.has_other);
+  CHECK(r.line == 0);
+  CHECK(r.curve.label == both);
+  REQUIRE(r.curve.sweep.size() == 5);
+  CHECK(r.curve.sweep[3].threshold == 0.95);
+  CHECK(r.curve.sweep[3].recall == 0.85);
+  CHECK(r.curve.sweep[3].false_alarms_per_hour == doctest::Approx(2.0 / 3));
+  REQUIRE(r.curve.operating.has_value());
+  CHECK(r.curve.operating->threshold == 0.9);
+  CHECK(r.curve.operating->recall == 0.9);
+  CHECK(r.curve.operating->false_alarms_per_hour == 2);
+  CHECK(r.curve.target_fa_per_hour == 1);
+  CHECK(r.curve.audio_s == 5400);
+  CHECK(r.curve.keywords == 200);
+  CHECK(r.curve.keyword_names == std::vector<std::string>{"no", "yes"});
+  CHECK(r.curve.audio_kind == "running speech");
+
+  const DetInput s = read_det_input(both, DetSweepKind::stream);
+  CHECK(s.prefix == "stream_");
+  CHECK(s.curve.sweep.size() == 3);
+  CHECK(s.curve.target_fa_per_hour == 0);
+  CHECK(s.curve.audio_kind == "clips back to back");  // stream_ of a dataset split
+
+  // JSON lines: the first object with a sweep is taken, blank lines and others skipped.
+  const std::string lines = dir + "/runs.jsonl";
+  test::write_text(lines, "{\"accuracy\":0.9}\n\n{\"streams\":\"r.jsonl\"," +
+                              det_keys("stream_", det_sweep_json(), false) + "}\n{\"streams\":\"x\"," +
+                              det_keys("stream_", det_better_sweep_json(), false) + "}\n");
+  const DetInput l = read_det_input(lines);
+  CHECK(l.prefix == "stream_");
+  CHECK(!l.has_other);
+  CHECK(l.line == 3);
+  CHECK(l.curve.sweep.size() == 5);
+  CHECK(l.curve.audio_kind == "running speech");  // stream_ of recordings alone
+
+  // A sweep alone: no operating point, nothing known about the audio.
+  const std::string bare = dir + "/bare.json";
+  test::write_text(bare, "{\"stream_sweep\":" + det_better_sweep_json() + "}");
+  const DetInput b = read_det_input(bare);
+  CHECK(!b.curve.operating);
+  CHECK(b.curve.audio_s == 0);
+  CHECK(b.curve.keywords == -1);
+  CHECK(b.curve.audio_kind.empty());
+}
+
+TEST_CASE("det input errors name the file") {
+  const std::string dir = test::temp_dir("plot_det_errors");
+  const std::string path = dir + "/bad.json";
+  const std::string point = "{\"threshold\":0.5,\"recall\":0.9,\"false_alarms_per_hour\":3}";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "eval file '" + path + "' is empty"},
+      {"{\"accuracy\":0.9}", "'" + path + "' has no 'stream_sweep' or 'recordings_sweep'"},
+      {"{\"accuracy\":0.9}\n{\"loss\":1}\n", "'" + path + "': no line has 'stream_sweep' or 'recordings_sweep'"},
+      {"{\"stream_sweep\":[" + point + "]\n", path + ":1: not a JSON object"},
+      {"{\"a\":1}\nnot json\n", path + ":2: not a JSON object"},
+      {"[1,2]", "'" + path + "' holds JSON that is not an object"},
+      {"{\"stream_sweep\":3}", path + ": 'stream_sweep' is not a non-empty array"},
+      {"{\"stream_sweep\":[]}", path + ": 'stream_sweep' is not a non-empty array"},
+      {"{\"stream_sweep\":[" + point + ",7]}", path + ": stream_sweep[1]: not an object"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":\"high\",\"false_alarms_per_hour\":3}]}",
+       path + ": stream_sweep[0]: 'recall' is not a number (\"high\")"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":null,\"false_alarms_per_hour\":3}]}",
+       path + ": stream_sweep[0]: 'recall' is not a number (null)"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":0.9}]}",
+       path + ": stream_sweep[0]: missing 'false_alarms_per_hour'"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":1.5,\"false_alarms_per_hour\":3}]}",
+       path + ": stream_sweep[0]: recall 1.5 is outside [0, 1]"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":0.5,\"false_alarms_per_hour\":-1}]}",
+       path + ": stream_sweep[0]: false_alarms_per_hour -1 is negative"},
+      {"{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":0.5,\"false_alarms_per_hour\":1,\"found\":\"x\"}]}",
+       path + ": stream_sweep[0]: 'found' is not a number"},
+      {"{\"stream_threshold\":0.5,\"stream_sweep\":[" + point + "]}",
+       path + ": the operating point needs 'stream_threshold', 'stream_recall' and 'stream_false_alarms_per_hour'"},
+      {"{\"stream_recall\":\"0.9\",\"stream_sweep\":[" + point + "]}", path + ": 'stream_recall' is not a number"},
+      {"{\"stream_audio_s\":[1],\"stream_sweep\":[" + point + "]}", path + ": 'stream_audio_s' is not a number"},
+  };
+  for (const auto& [text, want] : cases) {
+    CAPTURE(text);
+    test::write_text(path, text);
+    const std::string err = test::error_of([&] { read_det_input(path); });
+    CHECK_MESSAGE(err.find(want) != std::string::npos, err);
+  }
+  test::write_text(path, "{\"stream_sweep\":[" + point + "]}");
+  CHECK(test::error_of([&] { read_det_input(path, DetSweepKind::recordings); })
+            .find("'" + path + "' has no 'recordings_sweep'") != std::string::npos);
+  CHECK(test::error_of([&] { read_det_input(dir + "/missing.json"); })
+            .find("cannot open eval file '" + dir + "/missing.json'") != std::string::npos);
+}
+
+TEST_CASE("det figure: no false alarm sits a decade below the finest rate the audio resolves") {
+  DetCurve c = det_curve("a");
+  CHECK(det_zero_floor({c}) == doctest::Approx(0.01));  // 1.5 h: one false alarm is 0.667/h
+  c.audio_s = 3600;
+  c.sweep = {{0.5, 0.9, 3}, {0.9, 0.5, 0}};
+  c.operating.reset();
+  c.target_fa_per_hour = 0;
+  CHECK(det_zero_floor({c}) == doctest::Approx(0.1));  // 1 h: one false alarm is 1/h
+  DetCurve longer = c;
+  longer.audio_s = 100 * 3600;
+  CHECK(det_zero_floor({c, longer}) == doctest::Approx(0.001));  // the finer of the two
+  c.audio_s = 0;  // unknown audio: the smallest rate in the sweep decides
+  CHECK(det_zero_floor({c}) == doctest::Approx(0.1));
+  c.sweep = {{0.5, 0.9, 0}};
+  CHECK(det_zero_floor({c}) == doctest::Approx(0.1));  // nothing to go by: as if 1/h
+}
+
+TEST_CASE("det figure: curves where their points are, the operating dot, the target line; SVG labels") {
+  const std::string dir = test::temp_dir("plot_det_figure");
+  DetCurve better = det_curve("better");
+  better.sweep = {{0.5, 0.99, 4}, {0.8, 0.97, 2.0 / 3}, {0.95, 0.93, 0}};
+  better.operating = DetPoint{0.95, 0.93, 0};
+  better.target_fa_per_hour = 0;
+  const std::vector<DetCurve> curves = {det_curve("baseline"), better};
+  const DetFigureLayout L = plot_det_figure(curves, dir + "/det.png", det_options(900, 650));
+  CHECK(test::png_header_size(test::read_text(dir + "/det.png")) == std::pair{900, 650});
+  const test::PngImage img = test::read_png(dir + "/det.png");
+  REQUIRE(img.width == 900);
+  REQUIRE(L.colors.size() == 2);
+  CHECK(L.zero_floor == doctest::Approx(0.01));
+  CHECK(L.x.lo < -2);                    // "0" (at log10 0.01) inside the axis...
+  CHECK(L.x.hi > 2);                     // ...up to 100/h, the decade above 18/h
+  CHECK(L.x.hi < 2.5);
+  CHECK(L.y.lo < 70);                    // the lowest recall, 70%, is on the panel
+  CHECK(L.y.hi > 100);
+
+  const double tol = 0.1;
+  // Operating points: a dot of the curve's color centred on the point (2/h at 90%; 0 at 93%).
+  CHECK(test::color_distance(img.at(L.at(2, 0.9).x, L.at(2, 0.9).y), L.colors[0]) < tol);
+  CHECK(test::color_distance(img.at(L.at(0, 0.93).x, L.at(0, 0.93).y), L.colors[1]) < tol);
+  // Sweep points and the line between them: 0 false alarms at 70% sits at the floor's column;
+  // the segment from 0.667/h at 85% to 2/h at 90% passes through its log-midpoint.
+  CHECK(color_pixels_near(img, L.at(0, 0.7), 2, L.colors[0], tol) > 4);
+  CHECK(color_pixels_near(img, L.at(std::sqrt(2.0 / 3 * 2), 0.875), 2, L.colors[0], tol) > 2);
+  CHECK(color_pixels_near(img, L.at(std::sqrt(4 * 2.0 / 3), 0.98), 2, L.colors[1], tol) > 2);
+  // Nothing at 50/h (beyond both curves) in the middle of the panel, nor the other curve's color
+  // around the first curve's points.
+  CHECK(color_pixels_near(img, L.at(50, 0.85), 4, L.colors[0], tol) == 0);
+  CHECK(color_pixels_near(img, L.at(50, 0.85), 4, L.colors[1], tol) == 0);
+  CHECK(color_pixels_near(img, L.at(6, 0.95), 2, L.colors[1], tol) == 0);
+  // The target (1/h, the first curve's) is a dashed vertical of its color; 30/h has none.
+  const double x_target = L.at(1, 0.5).x;
+  const int dashed = color_pixels_in_column(img, L.area, x_target, L.colors[0], tol);
+  CHECK(dashed > 0.3 * L.area.h);
+  CHECK(dashed < 0.9 * L.area.h);  // dashes, not a solid line
+  CHECK(color_pixels_in_column(img, L.area, L.at(30, 0.5).x, L.colors[0], tol) == 0);
+  // The "no false alarm" column is shaded, the decades are not.
+  const double y_mid = L.area.y + 0.75 * L.area.h;
+  CHECK(test::color_distance(img.at(L.area.x + 3, y_mid), blend(kWhite, kGrid, 0.35)) < 3.0 / 255);
+  CHECK(test::color_distance(img.at(L.at(0.05, 0.5).x, y_mid), kWhite) < 3.0 / 255);
+
+  plot_det_figure(curves, dir + "/det.svg", det_options(900, 650, {"a note"}));
+  const test::SvgDocument svg = test::read_svg(dir + "/det.svg");
+  INFO(svg.error);
+  REQUIRE(svg.well_formed);
+  CHECK(svg.width == "900px");
+  for (const char* label :
+       {"Keyword spotting in 1.5 h of running speech, 200 keywords said", "baseline", "better", "threshold 0.9",
+        "threshold 0.95", "target 1/h", "0", "0.1", "1", "10", "100", "false alarms per hour (log scale; 0 = no false alarm)",
+        "recall (keywords found, %)", "70", "100"}) {
+    CAPTURE(label);
+    CHECK(svg.has_text(label));
+  }
+  // The lines under the title: each operating point, the notes, the keywords.
+  std::string header;
+  for (const std::string& t : svg.texts) header += t + "\n";
+  for (const char* item : {"baseline: 90.0% found at 2 false alarms/h (threshold 0.9), target 1/h",
+                           "better: 93.0% found at 0 false alarms/h (threshold 0.95)", "a note", "keywords: yes, no"}) {
+    CAPTURE(item);
+    CHECK(header.find(item) != std::string::npos);
+  }
+
+  // Long names wrap the summary onto more lines rather than cutting the second curve off, and
+  // a target both curves share is one gray dashed line.
+  DetCurve long_a = det_curve("runs/keyword_spotting_large_model_with_reverb/eval_test_recordings.json");
+  DetCurve long_b = det_curve("runs/keyword_spotting_small_model_no_augment/eval_test_recordings.json");
+  long_b.operating = DetPoint{0.7, 0.95, 6};
+  const DetFigureLayout W = plot_det_figure({long_a, long_b}, dir + "/wrap.svg", det_options(700, 500, {"a note"}));
+  std::string wrapped;
+  int summary_lines = 0;
+  for (const std::string& t : test::read_svg(dir + "/wrap.svg").texts) {
+    wrapped += t + "\n";
+    summary_lines += t.rfind("runs/keyword_spotting_", 0) == 0 || t.rfind("a note", 0) == 0 || t.rfind("keywords:", 0) == 0;
+  }
+  CHECK(summary_lines >= 2);
+  CHECK(wrapped.find(long_b.label + ": 95.0% found at 6 false alarms/h (threshold 0.7)") != std::string::npos);
+  CHECK(wrapped.find("a note") != std::string::npos);
+  const DetFigureLayout one_line = plot_det_figure({det_curve("a")}, dir + "/one.svg", det_options(700, 500));
+  CHECK(W.area.y > one_line.area.y);  // the panel starts lower to make room
+  const DetFigureLayout S = plot_det_figure({long_a, long_b}, dir + "/shared.png", det_options(900, 650));
+  const test::PngImage shared = test::read_png(dir + "/shared.png");
+  int gray = 0, colored = 0;  // the line may fall between two pixel columns: look at both
+  for (int dx = -1; dx <= 1; ++dx) {
+    const double x = S.at(1, 0.5).x + dx;
+    gray = std::max(gray, color_pixels_in_column(shared, S.area, x, kSubtleInk, 0.15));
+    for (const Rgb& c : S.colors) colored = std::max(colored, color_pixels_in_column(shared, S.area, x, c, 0.15));
+  }
+  CHECK(gray > 0.3 * S.area.h);
+  CHECK(colored < 0.05 * S.area.h);
+
+  // Evaluations of different audio: the title says how many, the line under it what each measured.
+  DetCurve other = det_curve("short");
+  other.audio_s = 600;
+  other.keywords = 20;
+  plot_det_figure({curves[0], other}, dir + "/two.svg", DetFigureOptions{});
+  const test::SvgDocument two = test::read_svg(dir + "/two.svg");
+  CHECK(two.has_text("Keyword spotting: 2 evaluations"));
+
+  CHECK(test::error_of([&] { plot_det_figure({}, dir + "/none.png", {}); }).find("no curves") != std::string::npos);
+  DetCurve empty = det_curve("empty");
+  empty.sweep.clear();
+  CHECK(test::error_of([&] { plot_det_figure({empty}, dir + "/none.png", {}); }).find("'empty' has no sweep points") !=
+        std::string::npos);
+  CHECK(!std::ifstream(dir + "/none.png").good());
+}
+
+TEST_CASE("rwkvs plot det: hand-made eval outputs through the CLI, errors and exit codes") {
+  const std::string dir = test::temp_dir("plot_det_cli");
+  const std::string a = dir + "/a.json", b = dir + "/b.jsonl";
+  test::write_text(a, "{\"split\":\"test\"," + det_keys("stream_", det_better_sweep_json(), false) + "," +
+                          det_keys("recordings_", det_sweep_json(), true) + "}\n");
+  test::write_text(b, "{\"note\":\"no sweep here\"}\n{\"streams\":\"rec.jsonl\"," +
+                          det_keys("stream_", det_better_sweep_json(), false) + "}\n");
+  std::string out;
+  REQUIRE(test::run(test::cli() + " plot det '" + a + "' '" + b + "' --out '" + dir + "/det.png' --width 800 --height 600",
+                    &out) == 0);
+  CHECK(out.find("wrote") != std::string::npos);
+  CHECK(out.find("2 curve(s)") != std::string::npos);
+  CHECK(out.find("90.00% found at 2 false alarms/h (threshold 0.9)") != std::string::npos);  // a: recordings_
+  CHECK(test::png_header_size(test::read_text(dir + "/det.png")) == std::pair{800, 600});
+
+  REQUIRE(test::run(test::cli() + " plot det '" + a + "' '" + b + "' --labels 'rec,clips' --which stream --out '" + dir +
+                        "/det.svg'",
+                    &out) == 0);
+  const test::SvgDocument svg = test::read_svg(dir + "/det.svg");
+  INFO(svg.error);
+  REQUIRE(svg.well_formed);
+  CHECK(svg.has_text("rec"));
+  CHECK(svg.has_text("clips"));
+  CHECK(svg.has_text("Keyword spotting: 2 evaluations"));  // clips back to back vs running speech
+  CHECK(!svg.has_text("target 1/h"));                      // --which stream: a's clips had no target
+
+  REQUIRE(test::run(test::cli() + " plot det '" + a + "' --out '" + dir + "/a.svg'", &out) == 0);
+  CHECK(out.find("(recordings_sweep): 5 points") != std::string::npos);
+  bool note = false;  // the title says which of a's two sweeps is drawn
+  for (const std::string& t : test::read_svg(dir + "/a.svg").texts)
+    note = note || t == "Keyword spotting in 1.5 h of running speech, 200 keywords said · recordings_sweep drawn";
+  CHECK(note);
+
+  REQUIRE(test::run(test::cli() + " plot det --help", &out) == 0);
+  CHECK(out.find("1000") != std::string::npos);
+
+  // Usage errors exit 2, bad files 1; each a one-line "error:" naming the flag or the file, and
+  // nothing written.
+  const std::string x = " --out '" + dir + "/x.png'";
+  CHECK(test::run(test::cli() + " plot det '" + a + "' --out '" + dir + "/x.jpg'", &out) == 2);
+  CHECK(out.find("error: --out") != std::string::npos);
+  CHECK(test::run(test::cli() + " plot det '" + a + "' '" + b + "' --labels one" + x, &out) == 2);
+  CHECK(out.find("--labels 'one' names 1 curve(s), but 2 eval file(s)") != std::string::npos);
+  CHECK(test::run(test::cli() + " plot det '" + a + "' --which clips" + x, &out) == 2);
+  CHECK(test::run(test::cli() + " plot det" + x, &out) == 2);
+  CHECK(test::run(test::cli() + " plot det '" + a + "' '" + dir + "/none.json'" + x, &out) == 1);
+  CHECK(out.rfind("error: cannot open eval file '" + dir + "/none.json'", 0) == 0);
+  CHECK(test::run(test::cli() + " plot det '" + b + "' --which recordings" + x, &out) == 1);
+  CHECK(out.rfind("error: eval file '" + b + "': no line has 'recordings_sweep'", 0) == 0);
+  test::write_text(dir + "/bad.json", "{\"stream_sweep\":[{\"threshold\":0.5,\"recall\":\"x\",\"false_alarms_per_hour\":1}]}");
+  CHECK(test::run(test::cli() + " plot det '" + dir + "/bad.json'" + x, &out) == 1);
+  CHECK(out.rfind("error: " + dir + "/bad.json: stream_sweep[0]: 'recall' is not a number", 0) == 0);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+  test::write_text(dir + "/broken.json", "{\"stream_sweep\":[\n");
+  CHECK(test::run(test::cli() + " plot det '" + dir + "/broken.json'" + x, &out) == 1);
+  CHECK(out.find("broken.json:1: not a JSON object") != std::string::npos);
+  CHECK(!std::ifstream(dir + "/x.png").good());
 }
