@@ -304,3 +304,73 @@ TEST_CASE("augmentation flags: bad settings are one-line usage errors before any
   CHECK(r.status == 0);
   CHECK(r.out.find("2 noise files") != std::string::npos);  // the dataset's hiss and the folder's hum
 }
+
+namespace {
+
+// A recording of 'seconds' of faint noise with the dataset's sounds at 1.5 s spacing: tones of the
+// keyword classes (listed with their times) and noise bursts (_unknown_, not listed).
+std::string running_recording(const std::string& path, double seconds, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> x(static_cast<size_t>(seconds * kRate));
+  for (float& v : x) v = static_cast<float>(0.002 * (2 * rng.uniform() - 1));
+  json keywords = json::array();
+  for (double t = 0.5; t + 1.0 < seconds; t += 1.5) {
+    const std::string cls = kClasses[rng.below(3)];
+    const std::vector<float> clip = make_clip(cls, rng);
+    const auto at = static_cast<size_t>(t * kRate);
+    double first = -1, last = -1;
+    for (size_t i = 0; i < clip.size() && at + i < x.size(); ++i) {
+      x[at + i] += clip[i];
+      if (clip[i] != 0) {
+        if (first < 0) first = static_cast<double>(at + i) / kRate;
+        last = static_cast<double>(at + i) / kRate;
+      }
+    }
+    if (cls != "_unknown_") keywords.push_back({{"label", cls}, {"start", first}, {"end", last}});
+  }
+  test::write_wav(path, test::WavSpec{}, x);
+  return json{{"audio_filepath", fs::path(path).filename().string()}, {"keywords", keywords}}.dump() + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("--train-streams: running speech joins the batches; --validation-streams calibrates the stored threshold") {
+  const Data& d = data();
+  const std::string dir = test::temp_dir("classify_cli_streams");
+  test::write_text(dir + "/train.jsonl", running_recording(dir + "/t0.wav", 40, 1) + running_recording(dir + "/t1.wav", 40, 2));
+  test::write_text(dir + "/val.jsonl", running_recording(dir + "/v.wav", 40, 3));
+  test::write_text(dir + "/test.jsonl", running_recording(dir + "/x.wav", 60, 4));
+  const std::string out = dir + "/run";
+  const Result r = rwkvs_cmd("train --task classify --data " + d.dir + " --out " + out +
+                             " --steps 150 --layers 1 --embd 32 --batch 16 --num-mel-bins 20 --eval-every 75"
+                             " --log-every 75 --threads 2 --seed 3 --train-streams " + dir + "/train.jsonl"
+                             " --stream-prob 0.5 --validation-streams " + dir + "/val.jsonl --target-fa-per-hour 60");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("running speech: 2 recordings, 1.3 minutes") != std::string::npos);
+  CHECK(r.out.find("calibrated " + out + "/model_best.safetensors on 0.7 minutes of validation speech") !=
+        std::string::npos);
+  const Model m = load_model(out + "/model_best.safetensors");
+  REQUIRE(m.config().detector.is_object());
+  CHECK(m.config().detector.at("target_fa_per_hour") == 60.0);
+  CHECK(m.config().detector.at("calibrated_on") == dir + "/val.jsonl");
+  // On recordings it never heard, at the calibrated threshold: the tones are found.
+  std::string text;
+  REQUIRE(test::run("{ " + test::cli() + " eval --model " + out + "/model_best.safetensors --streams " + dir +
+                        "/test.jsonl --json 2>/dev/null; }",
+                    &text) == 0);
+  const json e = json::parse(text);
+  CHECK(e.at("stream_threshold") == m.config().detector.at("threshold"));
+  CHECK(e.at("stream_keyword_clips").get<int>() >= 20);
+  CHECK(e.at("stream_recall").get<double>() >= 0.5);
+
+  const std::string bad = "train --task classify --data " + d.dir + " --out " + dir + "/bad --steps 2 ";
+  test::write_text(dir + "/plain.jsonl", "{\"audio_filepath\": \"x.wav\", \"label\": \"high\"}\n");
+  check_error(rwkvs_cmd(bad + "--train-streams " + dir + "/plain.jsonl"), 1, "has no 'keywords'");
+  test::write_text(dir + "/other.jsonl",
+                   "{\"audio_filepath\": \"x.wav\", \"keywords\": [{\"label\": \"yes\", \"start\": 1, \"end\": 2}]}\n");
+  check_error(rwkvs_cmd(bad + "--train-streams " + dir + "/other.jsonl"), 1, "keyword 'yes' is not a keyword class");
+  check_error(rwkvs_cmd(bad + "--train-streams " + dir + "/train.jsonl --stream-prob 2"), 2, "--stream-prob");
+  check_error(rwkvs_cmd(bad + "--validation-streams " + dir + "/missing.jsonl"), 1, "does not exist");
+  CHECK(!fs::exists(dir + "/bad/model.safetensors"));
+}

@@ -296,6 +296,34 @@ void add_train_command(CLI::App& app) {
                     "classify, --cmvn sliding: a window centred on the frame (adds half a window of latency)"),
       cmd->add_flag("--cmn-norm-vars", n.norm_vars, "classify, --cmvn sliding: also normalise the variance")};
   for (CLI::Option* o : f->cmvn_flags) only_for(*f, o, {"classify"});
+  // Running speech: streaming-aware training and the detector's calibration.
+  StreamCropOptions& sc = a.stream_crops;
+  const std::initializer_list<CLI::Option*> stream_flags = {
+      cmd->add_option("--train-streams", a.train_streams,
+                      "classify: JSON-lines manifest of recordings of running speech with their \"keywords\" "
+                      "(scripts/make_running_speech.sh): crops of them join the batches with a target per frame"),
+      cmd->add_option("--stream-prob", sc.prob, "classify, --train-streams: share of the rows that are such crops")
+          ->capture_default_str(),
+      cmd->add_option("--stream-crop-s", sc.crop_s, "classify, --train-streams: crop length, seconds")
+          ->capture_default_str(),
+      cmd->add_option_function<std::vector<double>>(
+             "--stream-target-s",
+             [&sc](const std::vector<double>& v) {
+               if (v.size() != 2) fail_usage("--stream-target-s takes FROM,TO seconds after the keyword's end");
+               sc.target_from_s = v[0];
+               sc.target_to_s = v[1];
+             },
+             "classify, --train-streams: FROM,TO seconds after a keyword's end where its class is the target "
+             "(no loss from its start to 0.6 s after its end otherwise)")
+          ->delimiter(',')
+          ->default_str("0.1,0.4"),
+      cmd->add_option("--validation-streams", a.validation_streams,
+                      "classify: recordings (as --train-streams) on which the detector threshold is calibrated "
+                      "after training and stored in the models"),
+      cmd->add_option("--target-fa-per-hour", a.target_fa_per_hour,
+                      "classify, --validation-streams: false alarms per hour the calibration allows")
+          ->capture_default_str()};
+  for (CLI::Option* o : stream_flags) only_for(*f, o, {"classify"});
   cmd->callback([f] { run_train(*f); });
 }
 

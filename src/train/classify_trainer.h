@@ -6,6 +6,7 @@
 
 #include "src/audio/frontend_config.h"
 #include "src/train/augment.h"
+#include "src/train/stream_crops.h"
 #include "src/train/train_loop.h"
 
 namespace rwkvs {
@@ -17,6 +18,13 @@ struct ClassifyTrainOptions : TrainOptions {
   AugmentOptions augmentation;
   std::string validation_manifest;  // manifests: optional held-out splits
   std::string test_manifest;
+  // Running speech (manifests whose lines name their "keywords"): crops of train_streams join the
+  // batches with frame targets (stream_crops.h); validation_streams calibrate the detector at the
+  // end for target_fa_per_hour, stored in the saved models.
+  std::string train_streams;
+  StreamCropOptions stream_crops;
+  std::string validation_streams;
+  double target_fa_per_hour = 2;
 
   ClassifyTrainOptions();
 };
