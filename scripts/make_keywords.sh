@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Synthesises a keyword-spotting dataset in Google Speech Commands layout, offline, with espeak-ng
-# and sox:
-#   OUT/<keyword>/<voice>_nohash_<n>.wav     16 kHz mono 16-bit, exactly 1 s
-#   OUT/_unknown_/<voice>_nohash_<n>.wav     other words
+# Synthesises a keyword-spotting dataset in Google Speech Commands layout, offline, with espeak-ng,
+# flite and festival (scripts/lib/voices.sh) and sox:
+#   OUT/<keyword>/<speaker>_nohash_<n>.wav   16 kHz mono 16-bit, exactly 1 s
+#   OUT/_unknown_/<speaker>_nohash_<n>.wav   other words
 #   OUT/_background_noise_/*.wav             generated noises
 #   OUT/validation_list.txt, OUT/testing_list.txt
-# A "voice" is an espeak-ng accent plus a variant (en-gb-scotland.f2); speed, pitch, level and onset
-# vary per clip. Voices, not clips, are split, so no test or validation voice is heard in training.
-# The output depends only on the arguments and the installed espeak-ng/sox: the same --seed gives
+# Each clip picks an engine (evenly among the chosen ones), a side of the speaker split (test and
+# validation a tenth of the clips each, among the sides that engine has voices on), then one of the
+# engine's voices on that side. An espeak-ng voice is an accent plus a variant and its own speaker:
+# en-gb-scotland.m1_nohash_3.wav. A flite or festival voice is a recorded speaker in one of 8
+# personas, named by speaker then voice: slt_nohash_festival-slt.p5.0.wav. Speed, pitch, level and
+# onset vary per clip. Speakers, not clips, are split (the rule is in scripts/lib/voices.sh;
+# make_running_speech.sh uses the same one), so no test or validation speaker is heard in training
+# in any engine or persona.
+# The output depends only on the arguments and the installed engines and sox: the same --seed gives
 # byte-identical files (no dither, fixed noise seeds, a seeded generator in this script).
 set -euo pipefail
 export LC_ALL=C
@@ -21,14 +27,19 @@ usage: make_keywords.sh [options]
   --per-word N          clips per keyword (default: 150)
   --unknown-count N     clips in _unknown_ (default: 2 x per-word)
   --noise-seconds S     length of each _background_noise_ file (default: 20)
-  --seed S              seed for voices, split, prosody and noise (default: 1)
+  --engines "e1 e2"     speech engines among espeak, flite and festival (default: all installed)
+  --seed S              seed for voices, prosody and noise (default: 1)
+  --split-seed S        seed of the speaker split (default: the --seed value); make_running_speech.sh
+                        with the same split seed holds out the same speakers
+  --list-voices         print "voice speaker split engine" for every voice and stop
   --jobs J              parallel synthesis processes (default: the cores)
 Re-running with the same arguments on a finished output returns at once; an interrupted run
-resumes. Different arguments on an output made by this script regenerate it from scratch.
+resumes. Other arguments, tools or script versions on an output made by this script regenerate it.
 EOF
 }
 
 die() { echo "make_keywords: $*" >&2; exit 1; }
+usage_error() { echo "make_keywords: $* (--help lists the options)" >&2; exit 2; }
 
 out="data/keywords"
 keywords="yes no up down left right on off stop go"
@@ -37,20 +48,33 @@ per_word=150
 unknown_count=""
 noise_seconds=20
 seed=1
+split_seed=""
+list_voices=0
+engines=""
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# needs_value FLAG [VALUE...]: a flag's value is there and is not the next flag; only --engines and
+# --unknown-words may be given an empty one (which they check themselves).
+needs_value() {
+  (($# >= 2)) && [[ $2 != --* ]] && [[ -n $2 || $1 == --engines || $1 == --unknown-words ]] ||
+    usage_error "$1 needs a value"
+}
 while (($#)); do
   case "$1" in
-    --out) out=${2:?--out needs a value}; shift 2 ;;
-    --keywords) keywords=${2:?--keywords needs a value}; shift 2 ;;
-    --unknown-words) unknown_words=${2?--unknown-words needs a value}; shift 2 ;;
-    --per-word) per_word=${2:?--per-word needs a value}; shift 2 ;;
-    --unknown-count) unknown_count=${2:?--unknown-count needs a value}; shift 2 ;;
-    --noise-seconds) noise_seconds=${2:?--noise-seconds needs a value}; shift 2 ;;
-    --seed) seed=${2:?--seed needs a value}; shift 2 ;;
-    --jobs) jobs=${2:?--jobs needs a value}; shift 2 ;;
+    --out) needs_value "$@"; out=$2; shift 2 ;;
+    --keywords) needs_value "$@"; keywords=$2; shift 2 ;;
+    --unknown-words) needs_value "$@"; unknown_words=$2; shift 2 ;;
+    --per-word) needs_value "$@"; per_word=$2; shift 2 ;;
+    --unknown-count) needs_value "$@"; unknown_count=$2; shift 2 ;;
+    --noise-seconds) needs_value "$@"; noise_seconds=$2; shift 2 ;;
+    --seed) needs_value "$@"; seed=$2; shift 2 ;;
+    --split-seed) needs_value "$@"; split_seed=$2; shift 2 ;;
+    --list-voices) list_voices=1; shift ;;
+    --engines) needs_value "$@"; engines=$2; [[ -n ${engines//[[:space:]]/} ]] ||
+      usage_error "--engines is empty"; shift 2 ;;
+    --jobs) needs_value "$@"; jobs=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
-    *) usage >&2; echo "make_keywords: unknown option '$1'" >&2; exit 2 ;;
+    *) usage_error "unknown option '$1'" ;;
   esac
 done
 
@@ -60,12 +84,19 @@ unknown_count=${unknown_count:-$((2 * 10#$per_word))}
 is_count "$unknown_count" || die "--unknown-count must be a non-negative integer, got '$unknown_count'"
 is_count "$noise_seconds" && ((10#$noise_seconds > 0)) || die "--noise-seconds must be a positive integer, got '$noise_seconds'"
 is_count "$seed" || die "--seed must be a non-negative integer, got '$seed'"
+split_seed=${split_seed:-$seed}
+is_count "$split_seed" || die "--split-seed must be a non-negative integer, got '$split_seed'"
 is_count "$jobs" && ((10#$jobs > 0)) || die "--jobs must be a positive integer, got '$jobs'"
 per_word=$((10#$per_word)) unknown_count=$((10#$unknown_count)) seed=$((10#$seed))
-noise_seconds=$((10#$noise_seconds)) jobs=$((10#$jobs))
-for tool in espeak-ng sox xargs; do
-  command -v "$tool" >/dev/null || die "'$tool' is not on PATH (Debian: apt-get install espeak-ng sox)"
+split_seed=$((10#$split_seed)) noise_seconds=$((10#$noise_seconds)) jobs=$((10#$jobs))
+for tool in sox xargs; do
+  command -v "$tool" >/dev/null || die "'$tool' is not on PATH (Debian: apt-get install sox)"
 done
+# shellcheck source=lib/voices.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/voices.sh"
+voices_split "$split_seed"
+voices_use_engines "$engines" make_keywords
+if ((list_voices)); then voices_list; exit 0; fi
 
 read -r -a keyword_list <<<"$keywords"
 ((${#keyword_list[@]} > 0)) || die "--keywords is empty"
@@ -83,48 +114,27 @@ for w in $unknown_words; do
 done
 ((unknown_count == 0 || ${#unknown_list[@]} > 0)) || die "no unknown words left after removing the keywords"
 
-# The 8 English accents that work with espeak-ng 1.51 on Debian 12, and variants spanning male,
-# female, klatt and odd timbres (espeak-ng-data/voices/!v). espeak-ng falls back to the plain
-# accent for a variant it lacks, so another espeak-ng version gives less variety, not errors.
-accents=(en en-us en-us-nyc en-gb-scotland en-gb-x-rp en-gb-x-gbclan en-gb-x-gbcwmd en-029)
-variants=(m1 m2 m3 m4 m5 m6 m7 m8 f1 f2 f3 f4 f5 klatt klatt2 klatt3 klatt4 croak whisper
-          Annie belinda david grandma linda steph travis zac)
-
-# splitmix64 in bash arithmetic (64-bit wrap-around; logical shifts by masking), so the stream is
-# the same on every machine and for every bash 4+.
-rng_state=$(( (seed * 0x2545F4914F6CDD1D) ^ 0x6A09E667F3BCC909 ))
-rng_next() {
-  rng_state=$((rng_state + 0x9E3779B97F4A7C15))
-  local z=$rng_state
-  z=$(( (z ^ ((z >> 30) & 0x3FFFFFFFF)) * 0xBF58476D1CE4E5B9 ))
-  z=$(( (z ^ ((z >> 27) & 0x1FFFFFFFFF)) * 0x94D049BB133111EB ))
-  RNG=$(( (z ^ ((z >> 31) & 0x1FFFFFFFF)) & 0x3FFFFFFFFFFFFFFF ))
-}
-rand_below() { rng_next; R=$((RNG % $1)); }  # sets R in [0, $1)
-
-# Voices, shuffled by the seed: the first tenth is test, the next tenth validation, the rest train.
-voices=()
-for a in "${accents[@]}"; do for v in "${variants[@]}"; do voices+=("$a+$v"); done; done
-for ((i = ${#voices[@]} - 1; i > 0; i--)); do
-  rand_below $((i + 1)); t=${voices[i]}; voices[i]=${voices[R]}; voices[R]=$t
+# The voices of each engine, and the content generator (its own stream, apart from the split's).
+declare -A engine_voices=()  # [engine/split] = voice indices
+for ((i = 0; i < ${#V_ID[@]}; i++)); do engine_voices[${V_ENGINE[i]}/${V_SPLIT[i]}]+="$i "; done
+declare -A n_split_speakers=() seen_speaker=()
+for ((i = 0; i < ${#V_ID[@]}; i++)); do
+  [[ -n ${seen_speaker[${V_SPEAKER[i]}]:-} ]] && continue
+  seen_speaker[${V_SPEAKER[i]}]=1
+  n_split_speakers[${V_SPLIT[i]}]=$((${n_split_speakers[${V_SPLIT[i]}]:-0} + 1))
 done
-n_voices=${#voices[@]}
-n_held=$((n_voices / 10))
-declare -A split_of=()
-for ((i = 0; i < n_voices; i++)); do
-  if ((i < n_held)); then split_of[${voices[i]}]=test
-  elif ((i < 2 * n_held)); then split_of[${voices[i]}]=validation
-  else split_of[${voices[i]}]=train; fi
-done
+rng_seed "$seed"
 
 noises=(white_noise pink_noise brown_noise hum band_noise)
 n_clips=$((${#keyword_list[@]} * per_word + unknown_count))
-params="make_keywords v1
+params="make_keywords v2
 keywords=${keyword_list[*]}
 unknown_words=${unknown_list[*]}
-per_word=$per_word unknown_count=$unknown_count noise_seconds=$noise_seconds seed=$seed
-espeak-ng=$(espeak-ng --version | head -n1)
-sox=$(sox --version | head -n1)"
+per_word=$per_word unknown_count=$unknown_count noise_seconds=$noise_seconds seed=$seed split_seed=$split_seed
+engines=${ENGINES[*]}
+$(engine_versions)
+sox=$(sox --version | head -n1)
+code=$(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")/lib/voices.sh" | cksum)"
 
 # Output folder: ours (marked by .make_keywords.params) or new; never someone else's files.
 params_file="$out/.make_keywords.params"
@@ -148,44 +158,58 @@ rm -f "$done_file"
 printf '%s\n' "$params" >"$params_file.tmp" && mv -f "$params_file.tmp" "$params_file"
 find "$out" -name '.*.tmp*' -type f -delete  # leftovers of an interrupted run
 
-# One clip: espeak-ng at 22.05 kHz -> sox: level (gain <= -3 dB first, so the resampler never clips),
-# 16 kHz, strip silence at both ends, a short onset, then pad/trim to exactly 1 s. Written to a
-# hidden temp file and renamed, so a clip exists only when complete.
-synth_clips() {
-  set -euo pipefail
-  while (($# >= 7)); do
-    local path=$1 voice=$2 speed=$3 pitch=$4 onset=$5 gain=$6 word=$7
-    shift 7
-    [[ -s $path ]] && continue
-    local tmp="${path%/*}/.${path##*/}.tmp$$"
-    espeak-ng -v "$voice" -s "$speed" -p "$pitch" --stdout "$word" |
-      sox -D -V1 -t wav - -t wav -r 16000 -b 16 -c 1 -e signed-integer "$tmp" \
-        gain "$gain" rate 16000 silence 1 0.01 0.1% reverse silence 1 0.01 0.1% reverse \
-        pad "$onset" 1 trim 0 16000s ||
-      { rm -f "$tmp"; echo "make_keywords: synthesis failed for '$word' with voice $voice" >&2; exit 255; }
-    mv -f "$tmp" "$path"
-  done
-}
-export -f synth_clips
+# One clip: the engine's output -> sox (scripts/lib/voices.sh, synth_pieces): peak -3 dBFS, the
+# persona's spectrum shift, 16 kHz, silence stripped at both ends, the clip's level, a short onset,
+# then padded or cut to exactly 1 s. Written to a hidden temp file and renamed, so a clip exists only
+# when complete.
+export -f synth_pieces
+export SYNTH_CLIP_SAMPLES=16000
 
-# The plan: one line of 7 fields per clip, drawn in a fixed order so it depends only on the seed.
-declare -A takes=()
-plan=()
+# The plan: 9 fields per clip (synth_pieces' arguments), drawn in a fixed order so it depends only
+# on the seed; kept per engine, so that festival pieces share festival processes.
+declare -A takes=() engine_clips=() split_weight=([test]=1 [validation]=1 [train]=8)
+plan_espeak=() plan_flite=() plan_festival=()
 validation_list=()
 testing_list=()
 add_clip() {  # folder word
-  rand_below "$n_voices"; local voice=${voices[R]}
-  rand_below 101; local speed=$((130 + R))   # words per minute
-  rand_below 61; local pitch=$((20 + R))
+  rand_below "${#ENGINES[@]}"; local engine=${ENGINES[R]}
+  # The side of the split: test and validation a tenth each, train the rest, among the sides this
+  # engine has voices on (a few recorded speakers must not make a third of the clips held out).
+  local side total=0 pick
+  for side in test validation train; do
+    [[ -n ${engine_voices[$engine/$side]:-} ]] && total=$((total + ${split_weight[$side]}))
+  done
+  rand_below "$total"; pick=$R
+  for side in test validation train; do
+    [[ -n ${engine_voices[$engine/$side]:-} ]] || continue
+    ((pick < split_weight[$side])) && break
+    pick=$((pick - split_weight[$side]))
+  done
+  local -a pool
+  read -r -a pool <<<"${engine_voices[$engine/$side]}"
+  rand_below "${#pool[@]}"; local v=${pool[R]}
+  if [[ $engine == espeak ]]; then
+    rand_below 101; PROS_A=$((130 + R))    # words per minute
+    rand_below 61; PROS_B=$((20 + R))      # espeak pitch
+    PROS_CENTS=0
+  else
+    rand_range 850 1180; local stretch=$R  # duration, per mille of the persona's
+    rand_range 900 1100; local f0=$R       # f0, per mille of the persona's
+    rand_range -50 50; local cents=$R      # spectrum shift around the persona's
+    voice_prosody "$v" "$stretch" "$f0" "$cents"
+  fi
   rand_below 121; local onset=$(printf '0.%03d' "$R")  # seconds of silence before the word
-  rand_below 7; local gain=$((-3 - R))       # dB
-  local speaker=${voice/+/.}
-  local key="$1/$speaker"
+  rand_below 7; local gain=$((-R))         # dB below the -3 dBFS peak
+  local speaker=${V_SPEAKER[v]} tag=""
+  [[ $engine == espeak ]] || tag="${V_ID[v]}."
+  local key="$1/$speaker/$tag"
   local n=${takes[$key]:-0}
   takes[$key]=$((n + 1))
-  local rel="$1/${speaker}_nohash_$n.wav"
-  plan+=("$out/$rel" "$voice" "$speed" "$pitch" "$onset" "$gain" "$2")
-  case ${split_of[$voice]} in
+  local rel="$1/${speaker}_nohash_$tag$n.wav"
+  local -n plan_of_engine="plan_$engine"
+  plan_of_engine+=("$out/$rel" "$engine" "${V_VOICE[v]}" "$PROS_A" "$PROS_B" "$PROS_CENTS" "$gain" "$onset" "$2")
+  engine_clips[$engine]=$((${engine_clips[$engine]:-0} + 1))
+  case ${V_SPLIT[v]} in
     validation) validation_list+=("$rel") ;;
     test) testing_list+=("$rel") ;;
   esac
@@ -194,12 +218,16 @@ for w in "${keyword_list[@]}"; do
   mkdir -p "$out/$w"
   for ((i = 0; i < per_word; i++)); do add_clip "$w" "$w"; done
 done
-mkdir -p "$out/_unknown_"
+# No _unknown_ folder at all for --unknown-count 0: an empty class folder is no dataset.
+((unknown_count == 0)) || mkdir -p "$out/_unknown_"
 for ((i = 0; i < unknown_count; i++)); do add_clip _unknown_ "${unknown_list[i % ${#unknown_list[@]}]}"; done
 
-echo "make_keywords: $n_clips clips (${#keyword_list[@]} keywords x $per_word + $unknown_count unknown)" \
-     "from $n_voices voices ($((n_voices - 2 * n_held)) train / $n_held validation / $n_held test)" \
-     "into '$out' with $jobs jobs"
+per_engine=""
+for e in "${ENGINES[@]}"; do per_engine+="${per_engine:+, }$e ${engine_clips[$e]:-0}"; done
+echo "make_keywords: $n_clips clips (${#keyword_list[@]} keywords x $per_word + $unknown_count unknown;" \
+     "$per_engine) from ${#V_ID[@]} voices of ${#seen_speaker[@]} speakers" \
+     "(${n_split_speakers[train]:-0} train / ${n_split_speakers[validation]:-0} validation /" \
+     "${n_split_speakers[test]:-0} test) into '$out' with $jobs jobs"
 start_us=${EPOCHREALTIME/./}
 elapsed() {  # seconds since start, one decimal, in bash integer arithmetic
   local ds=$(((${EPOCHREALTIME/./} - start_us) / 100000))
@@ -226,14 +254,23 @@ for name in "${noises[@]}"; do
   mv -f "$path.tmp" "$path"
 done
 
-# Synthesis in chunks, so progress can be told; within a chunk xargs keeps the cores busy.
-fields=7 batch=8 chunk=256
-for ((first = 0; first < n_clips; first += chunk)); do
-  last=$((first + chunk < n_clips ? first + chunk : n_clips))
-  printf '%s\0' "${plan[@]:first*fields:(last-first)*fields}" |
-    xargs -0 -n $((fields * batch)) -P "$jobs" bash -c 'synth_clips "$@"' _ ||
-    die "synthesis failed (see above); re-run to resume"
-  echo "  [$last/$n_clips] $(elapsed) s"
+# Synthesis per engine in chunks, so progress can be told; within a chunk xargs keeps the cores
+# busy. festival starts once per batch, so its batches are larger.
+fields=9 chunk=256 done_clips=0
+for engine in "${ENGINES[@]}"; do
+  declare -n engine_plan="plan_$engine"
+  batch=8
+  [[ $engine == festival ]] && batch=32
+  n=$((${#engine_plan[@]} / fields))
+  for ((first = 0; first < n; first += chunk)); do
+    last=$((first + chunk < n ? first + chunk : n))
+    printf '%s\0' "${engine_plan[@]:first*fields:(last-first)*fields}" |
+      xargs -0 -n $((fields * batch)) -P "$jobs" bash -c 'synth_pieces "$@"' _ ||
+      die "synthesis failed (see above); re-run to resume"
+    echo "  [$((done_clips + last))/$n_clips] $engine $(elapsed) s"
+  done
+  done_clips=$((done_clips + n))
+  unset -n engine_plan
 done
 
 write_list() {  # file entries...

@@ -112,6 +112,9 @@ TEST_CASE("make_keywords: layout, format, voice split and determinism") {
   CHECK(disjoint(train, validation));
   CHECK(disjoint(train, test));
   CHECK(disjoint(validation, test));
+  // About a tenth of the clips each is test and validation, whatever few recorded speakers are
+  // held out: training keeps most of the data.
+  CHECK(data.train.size() >= 65 * 7 / 10);
 
   // Determinism: the same seed gives the same bytes; another seed gives other clips.
   REQUIRE_MESSAGE(make_keywords(tiny_args(b, 7), &output) == 0, output);
@@ -158,4 +161,53 @@ TEST_CASE("make_keywords: chosen keywords and unknown words") {
   CHECK(data.train.size() + data.validation.size() + data.test.size() == 2 + 2 + 4);
   CHECK(make_keywords("--out " + out + "2 --keywords 'On'", &output) != 0);
   CHECK(output.find("keyword 'On' must be a lower-case word") != std::string::npos);
+}
+
+TEST_CASE("make_keywords: --engines picks the engines; unknown or missing ones are refused") {
+  if (!on_path("espeak-ng") || !on_path("sox")) std::_Exit(77);
+  const std::string dir = rwkvs::test::temp_dir("make_keywords_engines");
+  std::string output;
+  REQUIRE_MESSAGE(make_keywords("--out " + dir + "/espeak --engines espeak --per-word 2 --unknown-count 0 "
+                                "--noise-seconds 1 --jobs 2",
+                                &output) == 0,
+                  output);
+  CHECK(output.find("espeak 20)") != std::string::npos);
+  for (const std::string& f : files_under(dir + "/espeak")) {
+    INFO(f);
+    CHECK(f.find("_nohash_flite-") == std::string::npos);
+    CHECK(f.find("_nohash_festival-") == std::string::npos);
+  }
+  CHECK(rwkvs::test::read_text(dir + "/espeak/.make_keywords.params").find("\nengines=espeak\n") !=
+        std::string::npos);
+
+  // Every espeak voice is its own speaker, on one side of the split, the same for any --seed.
+  std::string a, b;
+  REQUIRE(make_keywords("--engines espeak --list-voices --split-seed 4 --seed 1", &a) == 0);
+  REQUIRE(make_keywords("--engines espeak --list-voices --seed 4", &b) == 0);
+  CHECK(a == b);
+  CHECK(std::count(a.begin(), a.end(), '\n') == 216);
+  CHECK(a.find("espeak-en-gb-scotland.m1 en-gb-scotland.m1 ") != std::string::npos);
+
+  CHECK(make_keywords("--out " + dir + "/x --engines 'espeak nope'", &output) == 2);
+  CHECK(output.find("unknown engine 'nope' in --engines (known: espeak flite festival)") != std::string::npos);
+  CHECK(make_keywords("--out " + dir + "/x --engines ''", &output) == 2);
+  CHECK(output.find("--engines is empty") != std::string::npos);
+  CHECK(make_keywords("--out " + dir + "/x --engines 'espeak espeak'", &output) == 2);
+  CHECK(output.find("--engines names 'espeak' twice") != std::string::npos);
+  CHECK(make_keywords("--out " + dir + "/x --per-word", &output) == 2);
+  CHECK(output.find("--per-word needs a value") != std::string::npos);
+  CHECK(make_keywords("--out " + dir + "/x --split-seed x", &output) == 1);
+  CHECK(output.find("--split-seed must be a non-negative integer") != std::string::npos);
+  // A named engine that is not installed: a festival that knows none of the voices comes first.
+  fs::create_directories(dir + "/bin");
+  rwkvs::test::write_text(dir + "/bin/festival", "#!/bin/sh\necho '(kal_diphone)'\n");
+  fs::permissions(dir + "/bin/festival", fs::perms::owner_all);
+  CHECK(rwkvs::test::run("PATH=" + dir + "/bin:$PATH bash " + std::string(RWKVS_SOURCE_DIR) +
+                             "/scripts/make_keywords.sh --out " + dir + "/x --engines festival",
+                         &output) == 1);
+  CHECK_MESSAGE(output.find("engine 'festival' is not installed: missing ked_diphone (apt-get install "
+                            "festvox-kdlpc16k), cmu_us_slt_arctic_hts (apt-get install festvox-us-slt-hts)") !=
+                    std::string::npos,
+                output);
+  CHECK(!fs::exists(dir + "/x"));
 }
