@@ -65,7 +65,7 @@ std::vector<int64_t> runs(const std::vector<bool>& v) {
 TEST_CASE("spec_augment_clip: the masked share matches its expectation; masks are whole frames and bins") {
   const int64_t L = 60, F = 20;
   const std::vector<float> fill = make_fill(F);
-  for (const SpecAugmentOptions o : {SpecAugmentOptions{}, SpecAugmentOptions{1, 30, 0, 0},
+  for (const SpecAugmentOptions o : {SpecAugmentOptions{2, 10, 2, 5}, SpecAugmentOptions{1, 30, 0, 0},
                                      SpecAugmentOptions{0, 0, 3, 8}, SpecAugmentOptions{2, 80, 1, 40}}) {
     CAPTURE(o.time_masks);
     CAPTURE(o.time_width);

@@ -12,9 +12,11 @@
 namespace rwkvs {
 
 struct SpecAugmentOptions {
-  int time_masks = 2;        // masks of frames per clip (--spec-time-masks)
+  // Off by default: on a minutes-long budget the masks cost more than they give (measured: 300
+  // steps on the espeak-ng keywords, validation 69.9% with 2+2 masks against 92.3% without).
+  int time_masks = 0;        // masks of frames per clip (--spec-time-masks; 2 for long runs)
   int64_t time_width = 10;   // each a width drawn uniformly from 0..time_width frames (--spec-time-width)
-  int freq_masks = 2;        // masks of bins per clip (--spec-freq-masks)
+  int freq_masks = 0;        // masks of bins per clip (--spec-freq-masks; 2 for long runs)
   int64_t freq_width = 5;    // each a width drawn uniformly from 0..freq_width bins (--spec-freq-width)
   bool enabled() const { return (time_masks > 0 && time_width > 0) || (freq_masks > 0 && freq_width > 0); }
 };
