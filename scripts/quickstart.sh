@@ -36,7 +36,9 @@ $rwkvs eval --model "$model" --data data/keywords --split test --stream
 
 echo "== 4/5 streaming a sentence spoken by a test voice"
 # The first espeak-ng voice of the test split (the split is by speaker: never heard in training).
-voice=$(scripts/make_keywords.sh --engines espeak --list-voices | awk '$3 == "test" { sub(/^espeak-/, "", $1); sub(/\./, "+", $1); print $1; exit }')
+# (The whole listing is read first: awk stopping early would fail the pipeline under pipefail.)
+voices=$(scripts/make_keywords.sh --engines espeak --list-voices)
+voice=$(awk '$3 == "test" { sub(/^espeak-/, "", $1); sub(/\./, "+", $1); print $1; exit }' <<<"$voices")
 sentence="Yes. Please go left, and then stop. Turn the radio on. No, go right. Up, then down. Off."
 echo "   \"$sentence\"  (voice $voice)"
 espeak-ng -v "$voice" -s 140 --stdout "$sentence" |
