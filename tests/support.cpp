@@ -50,6 +50,14 @@ template Comparison compare<double, double>(const double*, const double*, size_t
 template Comparison compare<float, double>(const float*, const double*, size_t, double, double);
 template Comparison compare<double, float>(const double*, const float*, size_t, double, double);
 
+std::vector<std::string> files_under(const std::string& root) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root))
+    if (e.is_regular_file()) files.push_back(e.path().lexically_relative(root).generic_string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::string temp_dir(const std::string& name) {
   namespace fs = std::filesystem;
   const fs::path p = fs::path(RWKVS_BINARY_DIR) / "test_tmp" / (name + "_" + std::to_string(getpid()));

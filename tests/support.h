@@ -31,6 +31,9 @@ Comparison compare(const A* got, const B* want, size_t n, double atol, double rt
 // A fresh empty directory under the build tree, unique to this process and name.
 std::string temp_dir(const std::string& name);
 
+// Every file under 'root' (hidden ones too), relative to it and sorted.
+std::vector<std::string> files_under(const std::string& root);
+
 // Runs a shell command, returns its exit status; stdout+stderr go to *output when given.
 int run(const std::string& command, std::string* output = nullptr);
 

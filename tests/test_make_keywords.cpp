@@ -34,15 +34,6 @@ std::string tiny_args(const std::string& out, int seed) {
          std::to_string(seed);
 }
 
-// Every file under 'root' (hidden ones too), relative and sorted.
-std::vector<std::string> files_under(const std::string& root) {
-  std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file()) files.push_back(fs::path(e.path()).lexically_relative(root).generic_string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 std::set<std::string> voices_of(const std::vector<AudioExample>& xs) {
   std::set<std::string> voices;
   for (const AudioExample& x : xs) voices.insert(rwkvs::speaker_of(x.path));
@@ -119,8 +110,8 @@ TEST_CASE("make_keywords: layout, format, voice split and determinism") {
   // Determinism: the same seed gives the same bytes; another seed gives other clips.
   REQUIRE_MESSAGE(make_keywords(tiny_args(b, 7), &output) == 0, output);
   REQUIRE_MESSAGE(make_keywords(tiny_args(c, 8), &output) == 0, output);
-  const std::vector<std::string> files = files_under(a);
-  REQUIRE(files == files_under(b));
+  const std::vector<std::string> files = rwkvs::test::files_under(a);
+  REQUIRE(files == rwkvs::test::files_under(b));
   CHECK(files.size() == 65 + 5 + 4);  // clips, noises, two lists, two stamp files
   for (const std::string& f : files) {
     INFO(f);
@@ -130,7 +121,7 @@ TEST_CASE("make_keywords: layout, format, voice split and determinism") {
   CHECK(rwkvs::test::read_text(a + "/_background_noise_/white_noise.wav") !=
         rwkvs::test::read_text(c + "/_background_noise_/white_noise.wav"));
   size_t new_clips = 0;  // clips of seed 8 that seed 7 did not make byte for byte
-  for (const std::string& f : files_under(c))
+  for (const std::string& f : rwkvs::test::files_under(c))
     if (f.ends_with(".wav") && !f.starts_with("_background_noise_/") &&
         (!fs::exists(a + "/" + f) ||
          rwkvs::test::read_text(a + "/" + f) != rwkvs::test::read_text(c + "/" + f)))
@@ -172,7 +163,7 @@ TEST_CASE("make_keywords: --engines picks the engines; unknown or missing ones a
                                 &output) == 0,
                   output);
   CHECK(output.find("espeak 20)") != std::string::npos);
-  for (const std::string& f : files_under(dir + "/espeak")) {
+  for (const std::string& f : rwkvs::test::files_under(dir + "/espeak")) {
     INFO(f);
     CHECK(f.find("_nohash_flite-") == std::string::npos);
     CHECK(f.find("_nohash_festival-") == std::string::npos);

@@ -130,15 +130,6 @@ std::vector<json> read_jsonl(const std::string& path) {
   return lines;
 }
 
-// Every file under 'root' (hidden ones too), relative and sorted.
-std::vector<std::string> files_under(const std::string& root) {
-  std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file()) files.push_back(fs::path(e.path()).lexically_relative(root).generic_string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 std::string pack_of(const AudioExample& x) { return fs::path(x.path).parent_path().filename().string(); }
 
 std::set<std::string> packs_of(const std::vector<AudioExample>& xs) {
@@ -278,13 +269,13 @@ TEST_CASE("make_real_speech: sets, splits, transcripts and determinism on a fake
   CHECK(readme.find("1 phrases missing from a") != std::string::npos);
 
   // Determinism: a rerun in place and a run into a folder at the same depth give the same bytes.
-  const std::vector<std::string> files = files_under(a);
+  const std::vector<std::string> files = rwkvs::test::files_under(a);
   std::map<std::string, std::string> first;
   for (const std::string& f : files) first[f] = rwkvs::test::read_text(a + "/" + f);
   REQUIRE(make_real_speech(root.string(), "--out " + a + " --no-install", &output) == 0);
   REQUIRE(make_real_speech(root.string(), "--out " + b + " --no-install", &output) == 0);
-  CHECK(files_under(a) == files);
-  REQUIRE(files_under(b) == files);
+  CHECK(rwkvs::test::files_under(a) == files);
+  REQUIRE(rwkvs::test::files_under(b) == files);
   for (const std::string& f : files) {
     INFO(f);
     CHECK(rwkvs::test::read_text(a + "/" + f) == first[f]);
@@ -318,5 +309,5 @@ TEST_CASE("make_real_speech: usage and clear errors") {
   CHECK(make_real_speech(root.string(), "--out " + dir + "/foreign --no-install", &output) == 1);
   CHECK(output.find("was not made by this script") != std::string::npos);
   CHECK(rwkvs::test::read_text(dir + "/foreign/notes.txt") == "mine");
-  CHECK(files_under(dir + "/foreign") == std::vector<std::string>{"notes.txt"});
+  CHECK(rwkvs::test::files_under(dir + "/foreign") == std::vector<std::string>{"notes.txt"});
 }

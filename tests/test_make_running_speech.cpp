@@ -119,15 +119,6 @@ std::vector<json> read_jsonl(const std::string& path) {
   return lines;
 }
 
-// Every file under 'root' (hidden ones too), relative and sorted.
-std::vector<std::string> files_under(const std::string& root) {
-  std::vector<std::string> files;
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file()) files.push_back(fs::path(e.path()).lexically_relative(root).generic_string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 }  // namespace
 
 TEST_CASE("voices: one speaker split for both scripts, by speaker, flite and festival included") {
@@ -274,8 +265,8 @@ TEST_CASE("make_running_speech: keywords where the manifest says, no keyword in 
 
   // The same seed gives the same bytes; another seed other speech; a finished output is left alone.
   REQUIRE_MESSAGE(running_speech("--out " + b + args + " --seed 5 --jobs 1", &output) == 0, output);
-  const std::vector<std::string> files = files_under(a);
-  REQUIRE(files == files_under(b));
+  const std::vector<std::string> files = rwkvs::test::files_under(a);
+  REQUIRE(files == rwkvs::test::files_under(b));
   CHECK(files.size() == 3 + 4);  // recordings, streams.jsonl, README.txt, two stamp files
   for (const std::string& f : files) {
     INFO(f);
