@@ -228,7 +228,7 @@ TEST_CASE("bad input: one-line errors and a non-zero exit, never a crash") {
   fails(stream("--model " + f.random_model + " --input - --format s16le --rate 16000", "true"), 1,
         "stdin: contains no audio samples");
   fails(stream("--model " + f.text_model + " --input " + f.wav), 1,
-        "'" + f.text_model + "' is a text model; stream needs an audio model with a classes head");
+        "'" + f.text_model + "' is a text model; stream needs an audio model with a classes or ctc head");
   fails(stream("--model " + f.random_model + " --input " + f.corrupt), 1,
         f.corrupt + ": cannot decode audio");
   fails(stream("--model " + f.random_model + " --input " + f.dir + "/missing.wav"), 1, "no such file");

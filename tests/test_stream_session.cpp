@@ -74,7 +74,7 @@ TEST_CASE("models that cannot stream are refused with a message naming them") {
   CHECK_THROWS_WITH_AS(StreamModel::load(dir + "/text.safetensors"),
                        doctest::Contains(("'" + dir +
                                           "/text.safetensors' is a text model; stream needs an audio "
-                                          "model with a classes head")
+                                          "model with a classes or ctc head")
                                              .c_str()),
                        Error);
   ModelConfig lm = ModelConfig::rwkv4(1, 16, 256);

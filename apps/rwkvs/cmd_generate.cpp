@@ -137,7 +137,7 @@ void run_generate(const GenerateArgs& a) {
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
-  if (c.frames_input() || c.classes_head())
+  if (c.frames_input() || c.labels_head())
     fail_usage("'", a.model, "' is a classifier (", c.input_kind, " input, ", c.head_kind,
                " head); generate needs a language model");
   if (c.tokenizer == "mulaw") {

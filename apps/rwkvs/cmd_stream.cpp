@@ -229,6 +229,8 @@ void run_stream(const StreamArgs& a) {
   check_args(a);
   set_num_threads(a.threads);
   const auto model = StreamModel::load(a.model);
+  if (!model->config().classes_head())
+    fail("'", a.model, "' has a ", model->config().head_kind, " head; rwkvs stream runs keyword spotters (classes)");
   AudioSource source(a.input);
   if (source.sample_rate() != model->sample_rate())
     std::fprintf(stderr, "note: %s is at %g Hz; resampling to the model's %g Hz\n", source.name().c_str(),

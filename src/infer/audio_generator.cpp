@@ -13,7 +13,7 @@ namespace rwkvs {
 
 double mulaw_model_rate(const Model& model, const std::string& source) {
   const ModelConfig& c = model.config();
-  if (c.frames_input() || c.classes_head() || c.tokenizer != "mulaw" || c.vocab_size != kMuLawClasses)
+  if (c.frames_input() || c.labels_head() || c.tokenizer != "mulaw" || c.vocab_size != kMuLawClasses)
     fail("'", source, "' is not a mu-law audio language model (input ", c.input_kind, ", head ", c.head_kind,
          ", tokenizer ", c.tokenizer, ", vocab ", c.vocab_size, ")");
   return FrontendConfig::from_json(c.frontend, source).sample_rate();

@@ -45,17 +45,17 @@ void SessionBatch::step_frames(std::vector<StreamSession*> live) {
   // Longest backlog first: the sessions still stepping at frame-time t are then a prefix, and
   // the batch only changes (states copied out and in) when the shortest backlog runs out.
   std::stable_sort(live.begin(), live.end(), [](const StreamSession* a, const StreamSession* b) {
-    return a->frames_pending() > b->frames_pending();
+    return a->positions_pending() > b->positions_pending();
   });
-  while (!live.empty() && live.back()->frames_pending() == 0) live.pop_back();
+  while (!live.empty() && live.back()->positions_pending() == 0) live.pop_back();
   while (!live.empty()) {
-    const int64_t B = static_cast<int64_t>(live.size()), n = live.back()->frames_pending();
+    const int64_t B = static_cast<int64_t>(live.size()), n = live.back()->positions_pending();
     size_state(state_in_, B);
     for (int64_t i = 0; i < B; ++i) state_in_.copy_sequence(i, live[i]->state_, 0);
     frames_.resize(static_cast<size_t>(B * F));
     logits_.resize(static_cast<size_t>(B * K));
     for (int64_t t = 0; t < n; ++t) {
-      for (int64_t i = 0; i < B; ++i) std::copy_n(live[i]->pending_frames(1), F, frames_.data() + i * F);
+      for (int64_t i = 0; i < B; ++i) std::copy_n(live[i]->pending_positions(1), F, frames_.data() + i * F);
       if (engine_)
         engine_->forward(ModelInput{nullptr, frames_.data()}, B, 1, &state_in_, logits_.data());
       else
@@ -63,7 +63,7 @@ void SessionBatch::step_frames(std::vector<StreamSession*> live) {
       for (int64_t i = 0; i < B; ++i) live[i]->emit(logits_.data() + i * K, 1);
     }
     for (int64_t i = 0; i < B; ++i) live[i]->state_.copy_sequence(0, state_in_, i);
-    while (!live.empty() && live.back()->frames_pending() == 0) live.pop_back();
+    while (!live.empty() && live.back()->positions_pending() == 0) live.pop_back();
   }
 }
 
@@ -74,8 +74,8 @@ void SessionBatch::step_hop(const std::vector<StreamSession*>& sessions) {
     // would; sessions taking the same count share one forward.
     std::map<int64_t, std::vector<StreamSession*>> groups;
     for (StreamSession* s : sessions)
-      if (s->frames_pending() > 0)
-        groups[std::min(s->frames_pending(), StreamSession::kMaxFramesPerForward)].push_back(s);
+      if (s->positions_pending() > 0)
+        groups[std::min(s->positions_pending(), StreamSession::kMaxFramesPerForward)].push_back(s);
     if (groups.empty()) return;
     for (const auto& [T, members] : groups) {
       const int64_t B = static_cast<int64_t>(members.size());
@@ -84,7 +84,7 @@ void SessionBatch::step_hop(const std::vector<StreamSession*>& sessions) {
       frames_.resize(static_cast<size_t>(B * T * F));
       for (int64_t i = 0; i < B; ++i) {
         state_in_.copy_sequence(i, members[i]->state_, 0);
-        std::copy_n(members[i]->pending_frames(T), T * F, frames_.data() + i * T * F);
+        std::copy_n(members[i]->pending_positions(T), T * F, frames_.data() + i * T * F);
       }
       const float* logits = nullptr;
       const RecurrentState* after = nullptr;

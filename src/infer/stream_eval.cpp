@@ -158,9 +158,17 @@ std::string StreamEvalResult::table() const {
   return s;
 }
 
+namespace {
+void require_keyword_model(const StreamModel& m) {
+  if (!m.config().classes_head())
+    fail("'", m.source(), "' has a ", m.config().head_kind, " head; keyword detection needs a classes head");
+}
+}  // namespace
+
 StreamEvalResult evaluate_recordings(std::shared_ptr<const StreamModel> model, size_t count_recordings,
                                      const std::function<KeywordRecording(size_t)>& load,
                                      const StreamEvalOptions& o) {
+  require_keyword_model(*model);
   if (count_recordings == 0) fail("stream evaluation: no recordings");
   if (!(o.hop_s > 0)) fail("stream evaluation: the hop must be positive, got ", o.hop_s);
   if (!(o.grace_s >= 0)) fail("stream evaluation: the grace time must be >= 0 s, got ", o.grace_s);
@@ -219,6 +227,7 @@ StreamEvalResult evaluate_recordings(std::shared_ptr<const StreamModel> model, s
 StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
                                  const std::vector<std::vector<float>>& clips, const std::vector<int32_t>& labels,
                                  const StreamEvalOptions& o) {
+  require_keyword_model(*model);
   if (clips.size() != labels.size()) fail("stream evaluation: ", clips.size(), " clips but ", labels.size(), " labels");
   if (clips.empty()) fail("stream evaluation: no clips");
   const std::vector<std::string>& names = model->labels();

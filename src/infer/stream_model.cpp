@@ -15,7 +15,7 @@ std::string unsuitable(const ModelConfig& c) {
     if (c.tokenizer == "mulaw") return "is an audio language model (mu-law tokens, lm head)";
     return "is a text model";
   }
-  if (!c.classes_head()) return "has an lm head, not a classes head";
+  if (!c.labels_head()) return "has an lm head, not a classes or ctc head";
   if (c.frontend.is_null()) return "has no frontend settings in its config";
   return "";
 }
@@ -52,17 +52,17 @@ StreamModel::StreamModel(Model model, std::string source)
   const ModelConfig& c = model_.config();
   const std::string why = unsuitable(c);
   if (!why.empty())
-    fail("'", source_, "' ", why, "; stream needs an audio model with a classes head (frames input, ",
+    fail("'", source_, "' ", why, "; stream needs an audio model with a classes or ctc head (frames input, ",
          "frontend settings, labels)");
   frontend_ = FrontendConfig::from_json(c.frontend, source_);
   if (!frontend_.is_framed())
     fail("'", source_, "' has a '", frontend_.type,
          "' frontend; stream needs framed features (fbank, mel, mfcc)");
   features_ = frontend_.make_pipeline();
-  if (features_.dim() != c.input_dim)
-    fail("'", source_, "': its frontend makes ", features_.dim(), " features per frame, the model takes ",
-         c.input_dim);
-  if (c.labels.empty()) fail("'", source_, "' has a classes head without labels");
+  if (features_.dim() * c.frame_stack != c.input_dim)
+    fail("'", source_, "': its frontend makes ", features_.dim(), " features per frame (x ", c.frame_stack,
+         " stacked), the model takes ", c.input_dim);
+  if (c.labels.empty()) fail("'", source_, "' has a ", c.head_kind, " head without labels");
 
   ModelConfig identity = c;
   identity.train_step = 0;  // the same weights saved at another step are the same model

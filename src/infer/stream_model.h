@@ -22,9 +22,10 @@ class StreamModel {
   static std::shared_ptr<const StreamModel> load(const std::string& path);
 
   // Takes a model built in memory; 'source' names it in messages (a path, or e.g. "random model").
-  // The model must take feature frames and have a classes head, with framed frontend settings
-  // (fbank / mel / mfcc) that produce its input_dim features; otherwise an Error such as
-  // "'m.safetensors' is a text model; stream needs an audio model with a classes head".
+  // The model must take feature frames and have a classes or ctc head, with framed frontend
+  // settings (fbank / mel / mfcc) whose features, frame_stack at a time, make its input_dim;
+  // otherwise an Error such as "'m.safetensors' is a text model; stream needs an audio model with
+  // a classes or ctc head". Keyword detection (detector, stream_eval) needs a classes head.
   StreamModel(Model model, std::string source);
 
   const Model& model() const { return model_; }
@@ -36,6 +37,9 @@ class StreamModel {
   const FeaturePipeline& features() const { return features_; }
   const std::vector<std::string>& labels() const { return model_.config().labels; }
   int num_classes() const { return static_cast<int>(labels().size()); }
+  // Feature frames per model position (ctc models stack them; 1 otherwise).
+  int frame_stack() const { return model_.config().frame_stack; }
+  bool is_ctc() const { return model_.config().ctc_head(); }
   const std::string& source() const { return source_; }
 
   double sample_rate() const { return features_.sample_rate(); }  // of the audio the model hears

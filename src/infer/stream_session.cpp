@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "frontends/audio/audio.h"
+#include "src/audio/frame_stack.h"
 
 namespace rwkvs {
 
@@ -26,6 +27,14 @@ void softmax_posteriors(const float* logits, int64_t K, float* out) {
   }
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t k = 0; k < K; ++k) out[k] *= inv;
+}
+
+void log_softmax_row(const float* logits, int64_t K, float* out) {
+  const float max = *std::max_element(logits, logits + K);
+  double sum = 0;
+  for (int64_t k = 0; k < K; ++k) sum += std::exp(static_cast<double>(logits[k] - max));
+  const float log_sum = static_cast<float>(std::log(sum));
+  for (int64_t k = 0; k < K; ++k) out[k] = logits[k] - max - log_sum;
 }
 
 namespace {
@@ -81,21 +90,40 @@ void StreamSession::consume(const float* samples, size_t n) {
   features_.accept_waveform(model_->sample_rate(), samples, n);
 }
 
-const float* StreamSession::pending_frames(int64_t count) const {
-  RWKVS_CHECK(count >= 1 && count <= frames_pending(), "pending_frames: ", count, " of ", frames_pending());
-  // OnlineFeatures keeps its unpopped frames in one row-major array, so they are contiguous.
-  return features_.get_frame(features_.frames_popped());
+int64_t StreamSession::positions_pending() const {
+  const int64_t s = model_->frame_stack(), n = frames_pending();
+  return features_.finished() ? stacked_positions(n, static_cast<int>(s)) : n / s;
+}
+
+const float* StreamSession::pending_positions(int64_t count) {
+  RWKVS_CHECK(count >= 1 && count <= positions_pending(), "pending_positions: ", count, " of ", positions_pending());
+  // OnlineFeatures keeps its unpopped frames in one row-major array, so whole groups of
+  // frame_stack frames already are the model's stacked positions.
+  const float* frames = features_.get_frame(features_.frames_popped());
+  const int64_t s = model_->frame_stack(), F = model_->features().dim();
+  const int64_t whole = frames_pending() / s;
+  if (count <= whole) return frames;
+  padded_.resize(static_cast<size_t>(count * s * F));
+  std::copy_n(frames, whole * s * F, padded_.data());
+  pad_last_group(frames + whole * s * F, frames_pending() - whole * s, F, static_cast<int>(s),
+                 padded_.data() + whole * s * F);
+  return padded_.data();
 }
 
 void StreamSession::emit(const float* logits, int64_t T) {
-  const int64_t K = model_->num_classes();
+  const int64_t K = model_->num_classes(), s = model_->frame_stack();
+  const bool ctc = model_->config().ctc_head();
   for (int64_t t = 0; t < T; ++t) {
-    const int64_t f = features_.frames_popped() + t;
-    FrameOutput out{f, model_->frame_end_s(f), std::vector<float>(static_cast<size_t>(K))};
+    const int64_t first = features_.frames_popped(), used = std::min(s, frames_pending());
+    FrameOutput out{first / s, model_->frame_end_s(first + used - 1), std::vector<float>(static_cast<size_t>(K)), {}};
     softmax_posteriors(logits + t * K, K, out.posteriors.data());
+    if (ctc) {
+      out.log_probs.resize(static_cast<size_t>(K));
+      log_softmax_row(logits + t * K, K, out.log_probs.data());
+    }
     outputs_.push_back(std::move(out));
+    features_.pop(used);
   }
-  features_.pop(T);
 }
 
 void StreamSession::step() {
@@ -111,15 +139,15 @@ void StreamSession::set_engine(std::shared_ptr<Engine> engine) {
 }
 
 void StreamSession::step_hop() {
-  while (frames_pending() > 0) {
-    const int64_t T = std::min(frames_pending(), kMaxFramesPerForward);
+  while (positions_pending() > 0) {
+    const int64_t T = std::min(positions_pending(), kMaxFramesPerForward);
     if (engine_) {
       logits_.resize(static_cast<size_t>(T * model_->num_classes()));
-      engine_->forward(ModelInput{nullptr, pending_frames(T)}, 1, T, &state_, logits_.data());
+      engine_->forward(ModelInput{nullptr, pending_positions(T)}, 1, T, &state_, logits_.data());
       emit(logits_.data(), T);
       continue;
     }
-    rwkv4_forward(model_->model(), acts_, ModelInput{nullptr, pending_frames(T)}, 1, T, &state_,
+    rwkv4_forward(model_->model(), acts_, ModelInput{nullptr, pending_positions(T)}, 1, T, &state_,
                   &next_state_);
     std::swap(state_, next_state_);
     emit(acts_.logits.data(), T);
@@ -127,11 +155,11 @@ void StreamSession::step_hop() {
 }
 
 void StreamSession::step_frames() {
-  while (frames_pending() > 0) {
+  while (positions_pending() > 0) {
     if (engine_)
-      engine_->forward(ModelInput{nullptr, pending_frames(1)}, 1, 1, &state_, logits_.data());
+      engine_->forward(ModelInput{nullptr, pending_positions(1)}, 1, 1, &state_, logits_.data());
     else
-      rwkv4_step(model_->model(), state_, ModelInput{nullptr, pending_frames(1)}, logits_.data(), ws_);
+      rwkv4_step(model_->model(), state_, ModelInput{nullptr, pending_positions(1)}, logits_.data(), ws_);
     emit(logits_.data(), 1);
   }
 }

@@ -41,13 +41,19 @@ enum class StepMode { hop, frame };
 StepMode parse_step_mode(const std::string& name);  // "hop" | "frame"; Error otherwise
 std::string step_mode_name(StepMode mode);
 
-// The model's view of one frame: its global index, the end of its window in seconds (at the model's
-// sample rate, so resampled input keeps its timeline), and softmax(logits) over the labels.
+// The model's view of one position: its global index (the frame's, for models that stack no
+// frames; with frame_stack s, position p covers frames p*s .. p*s+s-1), the end of its last
+// frame's window in seconds (at the model's sample rate, so resampled input keeps its timeline),
+// and softmax(logits) over the labels; CTC models also give log_softmax(logits) for the decoders.
 struct FrameOutput {
   int64_t frame = 0;
   double time_s = 0;
   std::vector<float> posteriors;  // [K]
+  std::vector<float> log_probs;   // [K], ctc heads only
 };
+
+// out (K) = log_softmax(logits (K)), the sum accumulated in double (the offline decoders use it too).
+void log_softmax_row(const float* logits /*[K]*/, int64_t K, float* out /*[K]*/);
 
 // out (K) = softmax(logits (K)), max-subtracted, the sum accumulated in double.
 void softmax_posteriors(const float* logits /*[K]*/, int64_t K, float* out /*[K]*/);
@@ -76,6 +82,9 @@ class StreamSession {
 
   // Frames computed by the frontend and not yet stepped.
   int64_t frames_pending() const { return features_.frames_ready() - features_.frames_popped(); }
+  // Model positions those frames make now: whole groups of frame_stack frames, and the last,
+  // partial one once the input is finished (edge-padded as src/audio/frame_stack.h).
+  int64_t positions_pending() const;
   size_t outputs_ready() const { return outputs_.size(); }
   // Moves the queued outputs out, oldest first.
   std::vector<FrameOutput> take_outputs();
@@ -112,9 +121,10 @@ class StreamSession {
   friend class SessionBatch;
 
   void consume(const float* samples, size_t n);  // at the model's rate
-  // The next 'count' unstepped frames, contiguous: [count, F].
-  const float* pending_frames(int64_t count) const;
-  // Queues the outputs of the next T frames from their logits (T, K) and drops their features.
+  // The model input of the next 'count' pending positions, contiguous: [count, input_dim] (the
+  // frames themselves, or a padded copy when the last, partial group is among them).
+  const float* pending_positions(int64_t count);
+  // Queues the outputs of the next T positions from their logits (T, K) and drops their frames.
   void emit(const float* logits, int64_t T);
   void step_hop();
   void step_frames();
@@ -130,6 +140,7 @@ class StreamSession {
   Activations acts_;           // hop mode scratch
   StepWorkspace ws_;           // frame mode scratch
   std::vector<float> logits_;  // frame mode: [K]; with an engine: [T, K]
+  std::vector<float> padded_;  // the positions asked for when they include the padded last one
   std::shared_ptr<Engine> engine_;
   std::deque<FrameOutput> outputs_;
 };

@@ -161,6 +161,9 @@ std::string model_difference(const nlohmann::json& saved, const nlohmann::json& 
 }  // namespace
 
 void StreamSession::save_state(const std::string& path) const {
+  if (model_->is_ctc() || model_->frame_stack() != 1)
+    fail("save_state: saving the stream of a CTC model (stacked frames, log-probabilities) is not supported yet; "
+         "'", model_->source(), "' is one");
   if (resampler_)
     fail("save_state: this stream is resampled from ", input_rate_, " to ", model_->sample_rate(),
          " Hz and the resampler's (libsoxr) filter state cannot be saved; feed audio at the model's rate (",
@@ -298,7 +301,7 @@ void StreamSession::load_state(const std::string& path) {
   for (int64_t i = 0; i < n_out; ++i) {
     const int64_t frame = f.first_frame - n_out + i;
     outputs_.push_back({frame, model_->frame_end_s(frame),
-                        std::vector<float>(posteriors.begin() + i * K, posteriors.begin() + (i + 1) * K)});
+                        std::vector<float>(posteriors.begin() + i * K, posteriors.begin() + (i + 1) * K), {}});
   }
 }
 

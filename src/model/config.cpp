@@ -21,6 +21,9 @@ void ModelConfig::validate(const std::string& source) const {
     if (tokenizer == "mulaw" && frontend.is_null()) fail(source, ": a mulaw model needs its frontend settings");
   } else if (input_kind == "frames") {
     positive(input_dim, "input_dim");
+    positive(frame_stack, "frame_stack");
+    if (input_dim % frame_stack != 0)
+      fail(source, ": input_dim ", input_dim, " is not a multiple of frame_stack ", frame_stack);
     if (frontend.is_null()) fail(source, ": a frames model needs its frontend settings");
   } else {
     fail(source, ": unknown input kind '", input_kind, "' (expected tokens or frames)");
@@ -30,8 +33,10 @@ void ModelConfig::validate(const std::string& source) const {
   } else if (head_kind == "classes") {
     if (labels.empty()) fail(source, ": a classes head needs at least one label");
     if (pool != "last" && pool != "mean") fail(source, ": unknown pool '", pool, "' (expected last or mean)");
+  } else if (head_kind == "ctc") {
+    if (labels.size() < 2) fail(source, ": a ctc head needs the blank and at least one character");
   } else {
-    fail(source, ": unknown head kind '", head_kind, "' (expected lm or classes)");
+    fail(source, ": unknown head kind '", head_kind, "' (expected lm, classes or ctc)");
   }
 }
 
@@ -42,12 +47,14 @@ nlohmann::json ModelConfig::to_json() const {
                       {"train_step", train_step}};
   if (input_kind == "tokens") j["tokenizer"] = tokenizer;
   if (input_kind == "frames") j["input_dim"] = input_dim;
+  if (input_kind == "frames" && frame_stack != 1) j["frame_stack"] = frame_stack;
   if (!frontend.is_null()) j["frontend"] = frontend;
   if (head_kind == "classes") {
     j["labels"] = labels;
     j["pool"] = pool;
     if (!detector.is_null()) j["detector"] = detector;
   }
+  if (head_kind == "ctc") j["labels"] = labels;
   return j;
 }
 
@@ -79,6 +86,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
   get_int("dim_att", c.dim_att, false);
   get_int("dim_ffn", c.dim_ffn, false);
   get_int("input_dim", c.input_dim, false);
+  get_int("frame_stack", c.frame_stack, false);
   c.tokenizer = c.vocab_size == 256 ? "bytes" : "ids";  // the natural reading when the key is absent
   get_string("tokenizer", c.tokenizer);
   if (j.contains("frontend")) c.frontend = j.at("frontend");

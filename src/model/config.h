@@ -10,6 +10,10 @@
 // Heads:   "lm":      next-token logits, head.weight [V, C].
 //          "classes": per-frame class logits, cls_head (Linear C -> K with bias); an utterance's
 //                     label comes from its last frame ("last") or the mean of its frames ("mean").
+//          "ctc":     per-position logits over a character vocabulary (labels; labels[0] is the CTC
+//                     blank), the same cls_head parameters; trained with the CTC loss.
+// frame_stack (frames input): s consecutive feature frames are concatenated into one position of
+// s * F values (input_dim = s * F), so the trunk runs at 1/s of the frame rate (CTC models).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,10 +30,11 @@ struct ModelConfig {
   int vocab_size = 0;  // V: token vocabulary (tokens input) and lm-head outputs; 0 when unused
   std::string input_kind = "tokens";  // tokens | frames
   std::string tokenizer = "bytes";    // tokens input: bytes | ids | mulaw
-  int input_dim = 0;                  // frames input: feature dimension
+  int input_dim = 0;                  // frames input: values per position (frame_stack x features)
+  int frame_stack = 1;                // frames input: feature frames per position
   nlohmann::json frontend;            // audio models: FrontendConfig JSON (null for text)
-  std::string head_kind = "lm";       // lm | classes
-  std::vector<std::string> labels;    // classes head: K names
+  std::string head_kind = "lm";       // lm | classes | ctc
+  std::vector<std::string> labels;    // classes head: K names; ctc head: the vocabulary, blank first
   std::string pool = "last";          // classes head: last | mean
   // classes head: the keyword detector's settings calibrated for this model (null: the defaults),
   // {"threshold": 0.93, "smooth_ms": 300, "refractory_ms": 300, "target_fa_per_hour": 2, "calibrated_on": "..."}
@@ -38,8 +43,11 @@ struct ModelConfig {
 
   bool frames_input() const { return input_kind == "frames"; }
   bool classes_head() const { return head_kind == "classes"; }
-  // Width of the head's output: V for lm, K for classes.
-  int output_dim() const { return classes_head() ? static_cast<int>(labels.size()) : vocab_size; }
+  bool ctc_head() const { return head_kind == "ctc"; }
+  // The head is cls_head (Linear C -> labels.size() with bias): classes and ctc; lm uses head.weight.
+  bool labels_head() const { return classes_head() || ctc_head(); }
+  // Width of the head's output: V for lm, the labels for classes and ctc.
+  int output_dim() const { return labels_head() ? static_cast<int>(labels.size()) : vocab_size; }
 
   // Checks sizes are positive and consistent; 'source' names the file or flag they came from.
   void validate(const std::string& source) const;

@@ -155,7 +155,7 @@ class ModelEngine : public Engine {
   // Forward and the mean cross-entropy over targets >= 0; leaves the targets in targets_ and their
   // count in target_count_ for the backward.
   double lm_forward(const int32_t* tokens, const int32_t* targets, int64_t B, int64_t T, const ForwardOptions& opt) {
-    if (config_.classes_head()) fail("lm loss: this model has a classes head");
+    if (config_.labels_head()) fail("lm loss: this model has a ", config_.head_kind, " head");
     run_forward(ModelInput{tokens, nullptr}, B, T, nullptr, nullptr, opt);
     const int64_t N = B * T, V = config_.vocab_size;
     target_count_ = 0;

@@ -42,7 +42,7 @@ ParamLayout::ParamLayout(const ModelConfig& c) {
   }
   add("ln_out.weight", {C}, false);
   add("ln_out.bias", {C}, false);
-  if (c.classes_head()) {
+  if (c.labels_head()) {
     const int64_t K = static_cast<int64_t>(c.labels.size());
     add("cls_head.weight", {K, C}, true);
     add("cls_head.bias", {K}, false);

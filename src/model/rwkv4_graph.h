@@ -120,7 +120,7 @@ void input_backward(const Ops& ops, const ModelConfig& c, const ModelView& p, co
 template <class Ops>
 void head_forward(const Ops& ops, const ModelConfig& c, const ModelView& p, const float* xf, int64_t N,
                   float* logits) {
-  if (c.classes_head()) {
+  if (c.labels_head()) {
     ops.matmul_forward(logits, xf, p.cls_w, N, c.n_embd, c.output_dim(), false);
     ops.add_bias_forward(logits, p.cls_b, N, c.output_dim());
   } else {
@@ -132,7 +132,7 @@ void head_forward(const Ops& ops, const ModelConfig& c, const ModelView& p, cons
 template <class Ops>
 void head_backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const ModelView& g,
                    const float* dlogits, const float* xf, float* dxf, int64_t N) {
-  if (c.classes_head()) {
+  if (c.labels_head()) {
     ops.matmul_backward(dxf, g.cls_w, dlogits, xf, p.cls_w, N, c.n_embd, c.output_dim());
     ops.add_bias_backward(g.cls_b, dlogits, N, c.output_dim());
   } else {

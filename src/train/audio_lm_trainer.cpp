@@ -41,7 +41,7 @@ ModelConfig AudioLmTask::new_model_config(const TrainOptions& o) const {
 
 void AudioLmTask::attach_model(const Model& model, const std::string& path) {
   const ModelConfig& c = model.config();
-  if (c.frames_input() || c.classes_head() || c.tokenizer != "mulaw" || c.vocab_size != kMuLawClasses)
+  if (c.frames_input() || c.labels_head() || c.tokenizer != "mulaw" || c.vocab_size != kMuLawClasses)
     fail("'", path, "' is not a mu-law audio language model (input ", c.input_kind, ", head ", c.head_kind,
          ", tokenizer ", c.tokenizer, ", vocab ", c.vocab_size, ")");
   const FrontendConfig f = FrontendConfig::from_json(c.frontend, path);

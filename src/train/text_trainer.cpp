@@ -21,7 +21,7 @@ class TextTask : public TrainTask {
 
   void attach_model(const Model& model, const std::string& path) override {
     const ModelConfig& c = model.config();
-    if (c.frames_input() || c.classes_head() || c.tokenizer != "bytes" || c.vocab_size != 256)
+    if (c.frames_input() || c.labels_head() || c.tokenizer != "bytes" || c.vocab_size != 256)
       fail("'", path, "' is not a byte-level text model (input ", c.input_kind, ", head ", c.head_kind,
            ", tokenizer ", c.tokenizer, ")");
   }
