@@ -9,6 +9,7 @@
 
 #include "apps/rwkvs/commands.h"
 #include "apps/rwkvs/detector_flags.h"
+#include "apps/rwkvs/eval_ctc.h"
 #include "base/error.h"
 #include "src/audio/frontend_config.h"
 #include "src/core/threads.h"
@@ -34,6 +35,8 @@ struct EvalArgs {
   bool calibrate = false;  // store the calibrated threshold in the model
   DetectorFlags detector;
   uint64_t seed = 1;
+  CtcEvalArgs ctc;  // CTC models: --beam, --worst, --chunk-ms
+  CLI::Option* batch_flag = nullptr;
 };
 
 // Running speech: every recording of the manifest through a session and the detector.
@@ -96,6 +99,20 @@ void run_eval(const EvalArgs& a) {
   set_num_threads(a.threads);
   const Model model = load_model(a.model);
   const ModelConfig& c = model.config();
+  if (c.frames_input() && c.ctc_head()) {
+    if (!a.streams.empty() || a.calibrate || a.target_fa_per_hour > 0)
+      fail_usage("--streams, --calibrate and --target-fa-per-hour are for keyword spotters; '", a.model,
+                 "' is a CTC recogniser");
+    CtcEvalArgs e = a.ctc;
+    e.model_path = a.model;
+    e.data = a.data;
+    e.device = a.device;
+    e.precision = a.precision;
+    if (a.batch_flag->count() > 0) e.batch = a.batch;
+    e.json = a.json;
+    e.stream = a.stream;
+    return eval_ctc(model, e);
+  }
   if (!c.frames_input() || !c.classes_head())
     fail("'", a.model, "' is not an audio classifier (input ", c.input_kind, ", head ", c.head_kind, ")");
   // The stored calibration is the default, except when calibrating anew.
@@ -165,7 +182,8 @@ void run_eval(const EvalArgs& a) {
 
 void add_eval_command(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate an audio classifier on a dataset split");
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Evaluate an audio classifier on a dataset split, or a CTC recogniser (CER, WER) on a transcribed manifest");
   cmd->option_defaults()->always_capture_default();
   cmd->add_option("--model", a->model, "classifier .safetensors")->required();
   cmd->add_option("--data", a->data, "Speech Commands style folder or JSON-lines manifest (a split of it is scored)");
@@ -181,7 +199,13 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--split", a->split, "which split")->check(CLI::IsMember({"test", "validation", "train"}));
   cmd->add_option("--validation-manifest", a->validation_manifest, "manifest data: the validation split");
   cmd->add_option("--test-manifest", a->test_manifest, "manifest data: the test split");
-  cmd->add_option("--batch", a->batch, "clips per forward pass");
+  a->batch_flag = cmd->add_option("--batch", a->batch, "clips per forward pass [classify 32, ctc 16]");
+  cmd->add_option("--beam", a->ctc.beam, "ctc: 1 = greedy decoding; more: prefix beam search of that width");
+  cmd->add_option("--worst", a->ctc.worst, "ctc: how many of the worst utterances to list");
+  cmd->add_option_function<double>(
+         "--chunk-ms", [a](double ms) { if (!(ms > 0)) fail_usage("--chunk-ms must be positive"); a->ctc.chunk_s = ms / 1000; },
+         "ctc, --stream: audio per chunk fed to the stream sessions, ms")
+      ->default_str("100");
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)");
   cmd->add_option("--device", a->device, "cpu, or cuda (an NVIDIA GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}));

@@ -2,6 +2,7 @@
 //   --task text      byte-level language model on a text file
 //   --task classify  keyword spotting / utterance classification on an audio dataset
 //   --task audio-lm  next-sample language model on mu-law audio
+//   --task ctc       speech recognition: a CTC head over characters on transcribed audio
 // Options a task does not use are rejected; unset options take the task's defaults.
 #include <algorithm>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "src/dist/communicator.h"
 #include "src/train/audio_lm_trainer.h"
 #include "src/train/classify_trainer.h"
+#include "src/train/ctc_trainer.h"
 #include "src/train/text_trainer.h"
 
 namespace rwkvs::app {
@@ -31,7 +33,9 @@ struct TrainFlags {
   std::vector<std::pair<CLI::Option*, std::function<void(TrainOptions&)>>> common;
   // Flags that only some tasks take, with those tasks.
   std::vector<std::pair<CLI::Option*, std::vector<std::string>>> restricted;
-  CLI::Option *sample_rate = nullptr, *val_fraction = nullptr, *eval_tokens = nullptr;
+  CLI::Option *sample_rate = nullptr, *val_fraction = nullptr, *eval_tokens = nullptr, *num_mel_bins = nullptr;
+  CtcTrainOptions given_ctc;  // ctc-only flags
+  CLI::Option *frame_stack = nullptr, *eval_utterances = nullptr;
 };
 
 CLI::Option* only_for(TrainFlags& f, CLI::Option* opt, std::vector<std::string> tasks) {
@@ -65,6 +69,14 @@ std::function<void(const std::vector<double>&)> range_into(double& lo, double& h
     lo = v.front();
     hi = v.back();
   };
+}
+
+// Audio flags that classify and ctc share: "classify: ..." in their help becomes "classify, ctc: ...".
+void share_with_ctc(TrainFlags& f, CLI::Option* opt) {
+  std::string d = opt->get_description();
+  if (d.rfind("classify", 0) == 0) d.replace(0, 8, "classify, ctc");
+  opt->description(d);
+  only_for(f, opt, {"classify", "ctc"});
 }
 
 // The augmentation stages added to shift/gain/noise (src/train/augment.h gives their order).
@@ -111,7 +123,25 @@ void add_augment_flags(CLI::App* cmd, TrainFlags& f) {
       cmd->add_option("--spec-freq-width", g.spec.freq_width,
                       "classify: widest frequency mask, bins (each drawn from 0..this)")
           ->capture_default_str()};
-  for (CLI::Option* o : flags) only_for(f, o, {"classify"});
+  for (CLI::Option* o : flags) share_with_ctc(f, o);
+}
+
+// --frontend, the mel settings and --cmvn onto a new model's frontend (classify and ctc).
+void apply_audio_frontend(TrainFlags& f, FrontendConfig& fe) {
+  if (f.frontend != "fbank" && f.frontend != "mel" && f.frontend != "mfcc")
+    fail_usage("--frontend must be fbank, mel or mfcc, got '", f.frontend, "'");
+  fe.type = f.frontend;
+  fe.mel.n_mels = fe.fbank.num_mel_bins;
+  fe.mel.sample_rate = fe.fbank.sample_rate;
+  fe.mfcc.mel.sample_rate = fe.fbank.sample_rate;
+  fe.mfcc.mel.n_mels = fe.fbank.num_mel_bins;
+  if (f.cmvn == "sliding") {
+    f.cmvn_options.validate();
+    fe.cmvn = f.cmvn_options;
+  } else {
+    for (CLI::Option* opt : f.cmvn_flags)
+      if (opt->count() > 0) fail_usage(opt->get_name(), " needs --cmvn sliding");
+  }
 }
 
 void run_train(TrainFlags& f) {
@@ -136,25 +166,27 @@ void run_train(TrainFlags& f) {
     if (f.val_fraction->count() > 0) o.val_fraction = f.given.val_fraction;
     if (f.eval_tokens->count() > 0) o.eval_samples = f.given.eval_tokens;
     r = train_audio_lm(o);
+  } else if (f.task == "ctc") {
+    CtcTrainOptions o;  // task defaults, then the flags given
+    apply_common(f, o);
+    o.optimizer = f.given.optimizer;
+    o.out_dir = f.given.out_dir.empty() ? "runs/asr" : f.given.out_dir;
+    const AugmentOptions ctc_defaults = o.augmentation;
+    static_cast<AudioTrainSettings&>(o) = f.given_audio;
+    // the stream tricks of keyword spotting stay off (and are rejected as flags)
+    o.augmentation.context_prob = ctc_defaults.context_prob;
+    o.augmentation.tail_prob = ctc_defaults.tail_prob;
+    if (f.num_mel_bins->count() == 0) o.frontend.fbank.num_mel_bins = CtcTrainOptions().frontend.fbank.num_mel_bins;
+    if (f.frame_stack->count() > 0) o.frame_stack = f.given_ctc.frame_stack;
+    if (f.eval_utterances->count() > 0) o.eval_utterances = f.given_ctc.eval_utterances;
+    apply_audio_frontend(f, o.frontend);
+    r = train_ctc(o);
   } else {
     ClassifyTrainOptions o = f.given_audio;  // task defaults plus the audio-only flags
     apply_common(f, o);
     o.optimizer = f.given.optimizer;
     o.out_dir = f.given.out_dir.empty() ? "runs/kws" : f.given.out_dir;
-    if (f.frontend != "fbank" && f.frontend != "mel" && f.frontend != "mfcc")
-      fail_usage("--frontend must be fbank, mel or mfcc, got '", f.frontend, "'");
-    o.frontend.type = f.frontend;
-    o.frontend.mel.n_mels = o.frontend.fbank.num_mel_bins;
-    o.frontend.mel.sample_rate = o.frontend.fbank.sample_rate;
-    o.frontend.mfcc.mel.sample_rate = o.frontend.fbank.sample_rate;
-    o.frontend.mfcc.mel.n_mels = o.frontend.fbank.num_mel_bins;
-    if (f.cmvn == "sliding") {
-      f.cmvn_options.validate();
-      o.frontend.cmvn = f.cmvn_options;
-    } else {
-      for (CLI::Option* opt : f.cmvn_flags)
-        if (opt->count() > 0) fail_usage(opt->get_name(), " needs --cmvn sliding");
-    }
+    apply_audio_frontend(f, o.frontend);
     r = train_classify(o);
   }
   if (r.interrupted) throw Interrupted();
@@ -168,36 +200,37 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "train",
       "Train an RWKV-4 model: --task text (byte-level LM on a text file), --task classify (audio dataset) or "
-      "--task audio-lm (mu-law audio LM)");
-  cmd->add_option("--task", f->task, "what to train: text, classify or audio-lm")
-      ->check(CLI::IsMember({"text", "classify", "audio-lm"}))
+      "--task audio-lm (mu-law audio LM) or --task ctc (speech recognition on a manifest with \"text\")");
+  cmd->add_option("--task", f->task, "what to train: text, classify, audio-lm or ctc")
+      ->check(CLI::IsMember({"text", "classify", "audio-lm", "ctc"}))
       ->capture_default_str();
   add_common(cmd, *f, "--data", &TrainOptions::data,
              "training data: a text file (text); a Speech Commands style folder or a JSON-lines manifest (classify); "
-             "a folder of audio files (searched recursively), a JSON-lines manifest or one audio file (audio-lm)");
+             "a folder of audio files (searched recursively), a JSON-lines manifest or one audio file (audio-lm); "
+             "a JSON-lines manifest with \"text\" (ctc)");
   add_common(cmd, *f, "--out", &TrainOptions::out_dir,
              "output folder: model.safetensors, model_best.safetensors, model.opt.safetensors, train_log.jsonl "
-             "[default: runs/text, runs/kws, runs/audio-lm]");
+             "[default: runs/text, runs/kws, runs/audio-lm, runs/asr]");
   only_for(*f,
            add_common(cmd, *f, "--ctx", &TrainOptions::ctx,
                       "text, audio-lm: positions per training window, bytes or samples [text 256, audio-lm 16384] "
                       "(classify trains on whole clips)"),
            {"text", "audio-lm"});
-  add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32, audio-lm 1]");
+  add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32, audio-lm 1, ctc 16]");
   add_common(cmd, *f, "--layers", &TrainOptions::layers,
-             "RWKV-4 blocks of a new model [text 6, classify 4, audio-lm 2]");
-  add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96, audio-lm 128]");
-  add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3, audio-lm 4e-3]");
+             "RWKV-4 blocks of a new model [text 6, classify 4, audio-lm 2, ctc 4]");
+  add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96, audio-lm 128, ctc 192]");
+  add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3, audio-lm 4e-3, ctc 2e-3]");
   add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
-  add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5]");
+  add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5, ctc 100]");
   add_common(cmd, *f, "--steps", &TrainOptions::steps, "optimizer steps in all (0: use --minutes) [0]");
-  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [text 0, classify 8, audio-lm 5]");
+  add_common(cmd, *f, "--minutes", &TrainOptions::minutes, "wall-clock budget when --steps is 0 [text 0, classify 8, audio-lm 5, ctc 30]");
   add_common(cmd, *f, "--stop-at-step", &TrainOptions::stop_at_step,
              "save and stop at this step, to continue later with --resume [0 = off]");
   add_common(cmd, *f, "--threads", &TrainOptions::threads, "threads (0 = all cores) [0]");
   add_common(cmd, *f, "--seed", &TrainOptions::seed, "seed for initialisation, sampling and augmentation [1]");
   add_common(cmd, *f, "--eval-every", &TrainOptions::eval_every,
-             "evaluate on held-out data every N steps [100, audio-lm 20]");
+             "evaluate on held-out data every N steps [100, audio-lm 20, ctc 200]");
   add_common(cmd, *f, "--save-every", &TrainOptions::save_every,
              "checkpoint every N steps (and at the end) [500, audio-lm 100]");
   add_common(cmd, *f, "--log-every", &TrainOptions::log_every, "print a progress line every N steps [10, audio-lm 5]");
@@ -234,14 +267,14 @@ void add_train_command(CLI::App& app) {
   // classify and audio-lm
   ClassifyTrainOptions& a = f->given_audio;
   f->sample_rate = only_for(*f, cmd->add_option("--sample-rate", a.frontend.fbank.sample_rate,
-                                                "classify, audio-lm: model sample rate (audio is resampled; audio-lm: "
-                                                "8000 or 16000)")
+                                                "classify, audio-lm, ctc: model sample rate (audio is resampled; "
+                                                "audio-lm: 8000 or 16000)")
                                     ->capture_default_str(),
-                            {"classify", "audio-lm"});
+                            {"classify", "audio-lm", "ctc"});
   // classify only (an initializer list is evaluated in order, so --help lists them as written)
   const std::initializer_list<CLI::Option*> classify_flags = {
       cmd->add_option("--frontend", f->frontend, "classify: features fbank, mel or mfcc")->capture_default_str(),
-      cmd->add_option("--num-mel-bins", a.frontend.fbank.num_mel_bins, "classify: mel bins")->capture_default_str(),
+      f->num_mel_bins = cmd->add_option("--num-mel-bins", a.frontend.fbank.num_mel_bins, "classify: mel bins [classify 40, ctc 80]"),
       cmd->add_option("--pool", a.pool, "classify: utterance logits from the last frame or the mean")
           ->check(CLI::IsMember({"last", "mean"}))
           ->capture_default_str(),
@@ -275,18 +308,34 @@ void add_train_command(CLI::App& app) {
           ->capture_default_str(),
       cmd->add_option("--validation-manifest", a.validation_manifest, "classify: held-out manifest (manifest data)"),
       cmd->add_option("--test-manifest", a.test_manifest, "classify: test manifest")};
-  for (CLI::Option* o : classify_flags) only_for(*f, o, {"classify"});
+  // pool and the stream tricks (context, tail) are keyword spotting's own; the rest ctc shares
+  for (CLI::Option* o : classify_flags) {
+    const std::string& name = o->get_name();
+    if (name == "--pool" || name.rfind("--context", 0) == 0 || name.rfind("--tail", 0) == 0)
+      only_for(*f, o, {"classify"});
+    else
+      share_with_ctc(*f, o);
+  }
+  f->frame_stack = only_for(*f, cmd->add_option("--frame-stack", f->given_ctc.frame_stack,
+                                                "ctc: feature frames per trunk position (1..8)")
+                                    ->capture_default_str(),
+                            {"ctc"});
+  f->eval_utterances =
+      only_for(*f, cmd->add_option("--eval-utterances", f->given_ctc.eval_utterances,
+                                   "ctc: validation utterances decoded per evaluation (0: all)")
+                       ->capture_default_str(),
+               {"ctc"});
   add_augment_flags(cmd, *f);
   // Feature normalisation of a new classifier, stored in its frontend settings.
   SlidingCmvnOptions& n = f->cmvn_options;
   only_for(*f,
            cmd->add_option("--cmvn", f->cmvn,
-                           "classify: none, or sliding: Kaldi's sliding-window CMVN (apply-cmvn-sliding) after the "
+                           "classify, ctc: none, or sliding: Kaldi's sliding-window CMVN (apply-cmvn-sliding) after the "
                            "features, the same offline and streaming (the global train-set normalisation is "
                            "applied either way)")
                ->check(CLI::IsMember({"none", "sliding"}))
                ->capture_default_str(),
-           {"classify"});
+           {"classify", "ctc"});
   f->cmvn_flags = {
       cmd->add_option("--cmn-window", n.cmn_window, "classify, --cmvn sliding: window in frames")->capture_default_str(),
       cmd->add_option("--min-cmn-window", n.min_window,
@@ -295,7 +344,7 @@ void add_train_command(CLI::App& app) {
       cmd->add_flag("--cmn-center", n.center,
                     "classify, --cmvn sliding: a window centred on the frame (adds half a window of latency)"),
       cmd->add_flag("--cmn-norm-vars", n.norm_vars, "classify, --cmvn sliding: also normalise the variance")};
-  for (CLI::Option* o : f->cmvn_flags) only_for(*f, o, {"classify"});
+  for (CLI::Option* o : f->cmvn_flags) share_with_ctc(*f, o);
   // Running speech: streaming-aware training and the detector's calibration.
   StreamCropOptions& sc = a.stream_crops;
   const std::initializer_list<CLI::Option*> stream_flags = {

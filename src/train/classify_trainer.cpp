@@ -9,6 +9,7 @@
 #include "src/model/classify.h"
 #include "src/train/audio_clips.h"
 #include "src/train/classify_eval.h"
+#include "src/train/input_norm.h"
 #include "src/audio/clip_loader.h"
 #include "src/dist/communicator.h"
 #include "src/infer/stream_eval.h"
@@ -80,29 +81,7 @@ class ClassifyTask : public TrainTask {
   }
 
   // Global feature statistics of the (unaugmented) training clips, stored in the model.
-  void prepare_new_model(Model& model) override {
-    const int64_t F = model.config().input_dim;
-    std::vector<double> sum(F, 0.0), sum2(F, 0.0);
-    int64_t frames = 0;
-    for (const auto& w : train_.waves) {
-      const FeatureMatrix m = compute_features(features_, w.data(), static_cast<int64_t>(w.size()));
-      for (int64_t r = 0; r < m.rows; ++r)
-        for (int64_t f = 0; f < F; ++f) {
-          const double x = m.row(r)[f];
-          sum[f] += x;
-          sum2[f] += x * x;
-        }
-      frames += m.rows;
-    }
-    if (frames == 0) fail("dataset '", o_.data, "': the training clips are too short for a single feature frame");
-    ModelView v = model.view();
-    for (int64_t f = 0; f < F; ++f) {
-      const double mean = sum[f] / frames;
-      const double var = std::max(sum2[f] / frames - mean * mean, 1e-8);
-      v.input_mean[f] = static_cast<float>(mean);
-      v.input_scale[f] = static_cast<float>(1.0 / std::sqrt(var));
-    }
-  }
+  void prepare_new_model(Model& model) override { set_input_norm(model, features_, train_.waves, o_.data); }
 
   std::string describe(const Model& model) const override {
     char buf[320];

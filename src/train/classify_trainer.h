@@ -5,19 +5,16 @@
 #include <string>
 
 #include "src/audio/frontend_config.h"
+#include "src/train/audio_train_settings.h"
 #include "src/train/augment.h"
 #include "src/train/stream_crops.h"
 #include "src/train/train_loop.h"
 
 namespace rwkvs {
 
-struct ClassifyTrainOptions : TrainOptions {
-  FrontendConfig frontend;  // feature settings for new models (default: 40-bin Kaldi fbank, 16 kHz)
+// frontend default: 40-bin Kaldi fbank, 16 kHz.
+struct ClassifyTrainOptions : TrainOptions, AudioTrainSettings {
   std::string pool = "last";
-  bool augment = true;
-  AugmentOptions augmentation;
-  std::string validation_manifest;  // manifests: optional held-out splits
-  std::string test_manifest;
   // Running speech (manifests whose lines name their "keywords"): crops of train_streams join the
   // batches with frame targets (stream_crops.h); validation_streams calibrate the detector at the
   // end for target_fa_per_hour, stored in the saved models.

@@ -1,0 +1,156 @@
+#include "src/train/ctc_eval.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/ctc_loss.h"
+#include "src/audio/frame_stack.h"
+#include "src/infer/ctc_decode.h"
+#include "src/infer/edit_distance.h"
+#include "src/infer/stream_session.h"
+#include "src/train/audio_clips.h"
+#include "frontends/text/transcript.h"
+
+namespace rwkvs {
+
+nlohmann::json CtcMetrics::to_json(const std::string& prefix) const {
+  return {{prefix + "cer", cer()},
+          {prefix + "wer", wer()},
+          {prefix + "loss", loss()},
+          {prefix + "utterances", utterances},
+          {prefix + "unalignable", unalignable}};
+}
+
+std::vector<CtcUtteranceResult> CtcMetrics::worst(size_t n) const {
+  std::vector<CtcUtteranceResult> r;
+  for (const CtcUtteranceResult& u : results)
+    if (u.char_edits > 0) r.push_back(u);
+  std::stable_sort(r.begin(), r.end(), [](const CtcUtteranceResult& a, const CtcUtteranceResult& b) {
+    return a.word_edits != b.word_edits ? a.word_edits > b.word_edits : a.char_edits > b.char_edits;
+  });
+  r.resize(std::min(n, r.size()));
+  return r;
+}
+
+CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const UtteranceSet& set, int64_t batch,
+                        const ForwardOptions& fopt, size_t max_utterances, const CtcDecodeSettings& decode) {
+  const ModelConfig& c = engine.config();
+  const CharVocab vocab(c.labels, "the model");
+  const int64_t V = c.output_dim();
+  const int s = c.frame_stack;
+  const size_t n = max_utterances ? std::min(max_utterances, set.waves.size()) : set.waves.size();
+  CtcBeamOptions beam;
+  beam.beam = decode.beam;
+  CtcMetrics m;
+  FrameBatch fb;
+  std::vector<float> stacked, log_probs, losses;
+  std::vector<int64_t> lengths;
+  for (size_t i = 0; i < n; i += static_cast<size_t>(batch)) {
+    const size_t count = std::min<size_t>(static_cast<size_t>(batch), n - i);
+    std::vector<const std::vector<float>*> waves;
+    for (size_t j = 0; j < count; ++j) waves.push_back(&set.waves[i + j]);
+    featurize_batch(features, waves, fb);
+    int64_t T = 0;
+    stack_frame_batch(fb.frames, fb.lengths, fb.B, fb.T, fb.F, s, stacked, lengths, T);
+    const std::vector<float> logits = engine.logits(ModelInput{nullptr, stacked.data()}, fb.B, T, fopt);
+    // The loss of the alignable ones, per character.
+    std::vector<std::vector<int32_t>> ids(count);
+    int64_t S = 1;
+    for (size_t j = 0; j < count; ++j) {
+      ids[j] = vocab.encode(set.texts[i + j]);  // references the model cannot spell: an Error
+      S = std::max<int64_t>(S, static_cast<int64_t>(ids[j].size()));
+    }
+    std::vector<int32_t> labels(static_cast<size_t>(fb.B * S), 0);
+    std::vector<int64_t> label_lengths(count);
+    for (size_t j = 0; j < count; ++j) {
+      std::copy(ids[j].begin(), ids[j].end(), labels.begin() + static_cast<int64_t>(j) * S);
+      label_lengths[j] = static_cast<int64_t>(ids[j].size());
+    }
+    losses.resize(count);
+    kernels::ctc_loss_forward<float>(losses.data(), logits.data(), lengths.data(), labels.data(), label_lengths.data(),
+                                     fb.B, T, V, S, CharVocab::kBlank);
+    for (size_t j = 0; j < count; ++j) {
+      if (std::isfinite(losses[j])) {
+        m.loss_sum += losses[j];
+        m.loss_chars += std::max<int64_t>(1, label_lengths[j]);
+      } else {
+        ++m.unalignable;
+      }
+      // Decoding: the same log_softmax rows a stream gives.
+      const int64_t len = lengths[j];
+      log_probs.resize(static_cast<size_t>(len * V));
+      for (int64_t t = 0; t < len; ++t)
+        log_softmax_row(logits.data() + (static_cast<int64_t>(j) * T + t) * V, V, log_probs.data() + t * V);
+      const CtcHypothesis hyp = decode.beam <= 1 ? ctc_greedy_decode(log_probs.data(), len, V)
+                                                 : ctc_beam_search(log_probs.data(), len, V, beam).front();
+      CtcUtteranceResult r;
+      r.index = i + j;
+      r.reference = set.texts[i + j];
+      r.hypothesis = ctc_text(hyp.ids, c.labels);
+      const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
+      r.char_edits = ce.edits();
+      r.word_edits = we.edits();
+      r.ref_words = we.reference_length;
+      m.char_edits += ce.edits();
+      m.ref_chars += ce.reference_length;
+      m.word_edits += we.edits();
+      m.ref_words += we.reference_length;
+      m.results.push_back(std::move(r));
+    }
+  }
+  m.utterances = static_cast<int64_t>(n);
+  return m;
+}
+
+CtcStreamedMetrics evaluate_ctc_streamed(const std::shared_ptr<const StreamModel>& model, const UtteranceSet& set,
+                                         const CtcMetrics& offline, double chunk_s, const CtcDecodeSettings& decode) {
+  const int64_t V = model->num_classes();
+  CtcBeamOptions beam;
+  beam.beam = decode.beam;
+  CtcStreamedMetrics out;
+  const size_t chunk = std::max<size_t>(1, static_cast<size_t>(chunk_s * model->sample_rate()));
+  for (const CtcUtteranceResult& off : offline.results) {
+    const std::vector<float>& w = set.waves[off.index];
+    StreamSession session(model, StepMode::frame);
+    CtcGreedyDecoder greedy(V);
+    CtcPrefixBeamDecoder beams(V, beam);
+    auto drain = [&] {
+      session.step();
+      for (const FrameOutput& o : session.take_outputs()) {
+        if (decode.beam <= 1) greedy.push(o.log_probs.data());
+        else beams.push(o.log_probs.data());
+      }
+    };
+    // The offline path pads a clip shorter than one window with silence: so does the stream.
+    std::vector<float> padded;
+    const std::vector<float>* audio = &w;
+    const auto min_len = static_cast<size_t>(model->features().geometry().length);
+    if (w.size() < min_len) {
+      padded = w;
+      padded.resize(min_len, 0.0f);
+      audio = &padded;
+    }
+    for (size_t i = 0; i < audio->size(); i += chunk) {
+      session.accept_waveform(model->sample_rate(), audio->data() + i, std::min(chunk, audio->size() - i));
+      drain();
+    }
+    session.input_finished();
+    drain();
+    const CtcHypothesis hyp = decode.beam <= 1 ? greedy.hypothesis() : beams.best();
+    CtcUtteranceResult r = off;
+    r.hypothesis = ctc_text(hyp.ids, model->labels());
+    const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
+    r.char_edits = ce.edits();
+    r.word_edits = we.edits();
+    out.metrics.char_edits += ce.edits();
+    out.metrics.ref_chars += ce.reference_length;
+    out.metrics.word_edits += we.edits();
+    out.metrics.ref_words += we.reference_length;
+    out.differs += r.hypothesis != off.hypothesis;
+    out.metrics.results.push_back(std::move(r));
+  }
+  out.metrics.utterances = static_cast<int64_t>(offline.results.size());
+  return out;
+}
+
+}  // namespace rwkvs
