@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config git
       libopenblas-openmp-dev libcli11-dev doctest-dev nlohmann-json3-dev
       libfftw3-dev libsndfile1-dev libsoxr-dev libcairo2-dev libexpat1-dev fonts-dejavu-core
       bible-kjv espeak-ng sox openmpi-bin libopenmpi-dev
-      flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts fortunes-min fortunes)
+      flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts fortunes-min fortunes
+      jargon-text)  # jargon-text: one of the sentence sources of scripts/make_sentences.sh
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(python3-torch clang libclang-rt-14-dev)
 fi
