@@ -11,17 +11,16 @@
 #include <vector>
 
 #include "src/io/audio_folder_dataset.h"
+#include "tests/script_support.h"
 #include "tests/support.h"
 
 namespace fs = std::filesystem;
 using rwkvs::AudioDataset;
 using rwkvs::AudioExample;
 
-namespace {
+using rwkvs::test::on_path;
 
-bool on_path(const char* tool) {
-  return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0;
-}
+namespace {
 
 // Runs the script with the given arguments; returns its exit status and output.
 int make_keywords(const std::string& args, std::string* output) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "src/io/audio_dataset.h"
+#include "tests/script_support.h"
 #include "tests/support.h"
 #include "tests/wav_writer.h"
 
@@ -24,11 +25,9 @@ using nlohmann::json;
 using rwkvs::AudioDataset;
 using rwkvs::AudioExample;
 
-namespace {
+using rwkvs::test::on_path;
 
-bool on_path(const char* tool) {
-  return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0;
-}
+namespace {
 
 // Runs the script on the package tree 'root'; returns its exit status and output.
 int make_real_speech(const std::string& root, const std::string& args, std::string* output) {

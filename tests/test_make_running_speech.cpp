@@ -19,49 +19,25 @@
 #include <nlohmann/json.hpp>
 
 #include "src/io/audio_folder_dataset.h"
+#include "tests/script_support.h"
 #include "tests/support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+using rwkvs::test::on_path;
+using rwkvs::test::parse_voices;
+using rwkvs::test::read_jsonl;
+using rwkvs::test::read_pcm16_wav;
+using rwkvs::test::skip_unless_speech_tools_are_installed;
+using rwkvs::test::Voice;
+
 namespace {
 
 const std::vector<std::string> kKeywords = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
 
-bool on_path(const char* tool) {
-  return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0;
-}
-
-// The engines and texts these tests need; CI installs them all through scripts/deps.sh.
-void skip_unless_everything_is_installed() {
-  const bool engines = on_path("espeak-ng") && on_path("flite") && on_path("festival") && on_path("sox");
-  const bool texts = on_path("bible") && fs::is_directory("/usr/share/games/fortunes");
-  if (!engines || !texts) {
-    std::printf("skipped: espeak-ng, flite, festival, sox, bible-kjv and fortunes are needed (scripts/deps.sh)\n");
-    std::fflush(stdout);
-    std::_Exit(77);
-  }
-}
-
-int script(const std::string& name, const std::string& args, std::string* output) {
-  return rwkvs::test::run("bash " + std::string(RWKVS_SOURCE_DIR) + "/scripts/" + name + " " + args, output);
-}
 int running_speech(const std::string& args, std::string* output) {
-  return script("make_running_speech.sh", args, output);
-}
-
-struct Voice {
-  std::string speaker, split, engine;
-};
-
-// "voice speaker split engine" lines of --list-voices.
-std::map<std::string, Voice> parse_voices(const std::string& listing) {
-  std::map<std::string, Voice> voices;
-  std::istringstream in(listing);
-  std::string id;
-  Voice v;
-  while (in >> id >> v.speaker >> v.split >> v.engine) voices[id] = v;
-  return voices;
+  return rwkvs::test::run_script("make_running_speech.sh", args, output);
 }
 
 // Lower-case words, cut at every non-letter (as the script's filter cuts them).
@@ -77,20 +53,6 @@ std::vector<std::string> words_of(const std::string& text) {
     }
   }
   return words;
-}
-
-std::vector<short> read_wav(const std::string& path) {
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  REQUIRE_MESSAGE(f, "cannot open " << path << ": " << sf_strerror(nullptr));
-  INFO(path);
-  CHECK(info.samplerate == 16000);
-  CHECK(info.channels == 1);
-  CHECK(info.format == (SF_FORMAT_WAV | SF_FORMAT_PCM_16));
-  std::vector<short> samples(static_cast<size_t>(info.frames));
-  CHECK(sf_read_short(f, samples.data(), info.frames) == info.frames);
-  sf_close(f);
-  return samples;
 }
 
 // RMS and peak of samples [from, to) (clamped to the file).
@@ -111,20 +73,12 @@ Level level(const std::vector<short>& x, long from, long to) {
   return l;
 }
 
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(json::parse(line));
-  return lines;
-}
-
 }  // namespace
 
 TEST_CASE("voices: one speaker split for both scripts, by speaker, flite and festival included") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   std::string keywords_listing, speech_listing, output;
-  REQUIRE(script("make_keywords.sh", "--list-voices --split-seed 7 --seed 3", &keywords_listing) == 0);
+  REQUIRE(rwkvs::test::run_script("make_keywords.sh", "--list-voices --split-seed 7 --seed 3", &keywords_listing) == 0);
   REQUIRE(running_speech("--list-voices --split-seed 7 --seed 11", &speech_listing) == 0);
   CHECK(keywords_listing == speech_listing);  // the split depends on the split seed alone
   REQUIRE(running_speech("--list-voices --seed 7", &output) == 0);
@@ -162,7 +116,7 @@ TEST_CASE("voices: one speaker split for both scripts, by speaker, flite and fes
 
   // make_keywords writes its lists by that split, and flite and festival clips are in the set.
   const std::string dir = rwkvs::test::temp_dir("voices_split") + "/kw";
-  REQUIRE_MESSAGE(script("make_keywords.sh",
+  REQUIRE_MESSAGE(rwkvs::test::run_script("make_keywords.sh",
                          "--out " + dir + " --per-word 4 --unknown-count 0 --noise-seconds 1 --jobs 2 --seed 3 "
                          "--split-seed 7",
                          &output) == 0,
@@ -191,7 +145,7 @@ TEST_CASE("voices: one speaker split for both scripts, by speaker, flite and fes
 }
 
 TEST_CASE("make_running_speech: keywords where the manifest says, no keyword in filler, deterministic") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("running_speech");
   const std::string a = dir + "/a", b = dir + "/b", c = dir + "/c";
   const std::string args = " --minutes 0.4 --keyword-free-minutes 0.2 --file-minutes 0.2 --keyword-share 80 --jobs 2";
@@ -208,7 +162,7 @@ TEST_CASE("make_running_speech: keywords where the manifest says, no keyword in 
   for (const json& s : streams) {
     const std::string rel = s.at("audio_filepath");
     INFO(rel);
-    const std::vector<short> x = read_wav(a + "/" + rel);
+    const std::vector<short> x = read_pcm16_wav(a + "/" + rel);
     const double duration = s.at("duration");
     CHECK(std::abs(duration - static_cast<double>(x.size()) / 16000.0) < 1e-3);
     CHECK(duration >= 12.0);  // at least the 0.2 minutes asked for
@@ -280,7 +234,7 @@ TEST_CASE("make_running_speech: keywords where the manifest says, no keyword in 
 }
 
 TEST_CASE("make_running_speech: the filler filter drops keywords in any case and form") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("running_speech_filter");
   rwkvs::test::write_text(dir + "/in.txt",
                           "Turn it On, and then come home with me.\n"
@@ -311,7 +265,7 @@ TEST_CASE("make_running_speech: the filler filter drops keywords in any case and
 }
 
 TEST_CASE("make_running_speech: bad flags are refused with a message") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("running_speech_flags");
   const std::string out = " --out " + dir + "/x";
   struct Case {

@@ -20,47 +20,25 @@
 #include <nlohmann/json.hpp>
 
 #include "src/io/manifest.h"
+#include "tests/script_support.h"
 #include "tests/support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+using rwkvs::test::on_path;
+using rwkvs::test::parse_voices;
+using rwkvs::test::read_jsonl;
+using rwkvs::test::read_pcm16_wav;
+using rwkvs::test::skip_unless_speech_tools_are_installed;
+using rwkvs::test::Voice;
+
 namespace {
 
 const std::vector<std::string> kSplits = {"train", "validation", "test"};
 
-bool on_path(const char* tool) {
-  return rwkvs::test::run(std::string("command -v ") + tool + " >/dev/null") == 0;
-}
-
-// The engines and texts these tests need; CI installs them all through scripts/deps.sh (the Jargon
-// File is optional: the script leaves out a text that is not installed when --no-install).
-void skip_unless_everything_is_installed() {
-  const bool engines = on_path("espeak-ng") && on_path("flite") && on_path("festival") && on_path("sox");
-  const bool texts = on_path("bible") && fs::is_directory("/usr/share/games/fortunes");
-  if (!engines || !texts) {
-    std::printf("skipped: espeak-ng, flite, festival, sox, bible-kjv and fortunes are needed (scripts/deps.sh)\n");
-    std::fflush(stdout);
-    std::_Exit(77);
-  }
-}
-
 int make_sentences(const std::string& args, std::string* output) {
-  return rwkvs::test::run("bash " + std::string(RWKVS_SOURCE_DIR) + "/scripts/make_sentences.sh " + args, output);
-}
-
-struct Voice {
-  std::string speaker, split, engine;
-};
-
-// "voice speaker split engine" lines of --list-voices.
-std::map<std::string, Voice> parse_voices(const std::string& listing) {
-  std::map<std::string, Voice> voices;
-  std::istringstream in(listing);
-  std::string id;
-  Voice v;
-  while (in >> id >> v.speaker >> v.split >> v.engine) voices[id] = v;
-  return voices;
+  return rwkvs::test::run_script("make_sentences.sh", args, output);
 }
 
 std::vector<std::string> split_on(const std::string& s, char sep) {
@@ -141,38 +119,16 @@ std::string rule_broken(const std::string& spoken, const std::string& text) {
   return "";
 }
 
-std::vector<short> read_wav(const std::string& path) {
-  SF_INFO info{};
-  SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  REQUIRE_MESSAGE(f, "cannot open " << path << ": " << sf_strerror(nullptr));
-  INFO(path);
-  CHECK(info.samplerate == 16000);
-  CHECK(info.channels == 1);
-  CHECK(info.format == (SF_FORMAT_WAV | SF_FORMAT_PCM_16));
-  std::vector<short> samples(static_cast<size_t>(info.frames));
-  CHECK(sf_read_short(f, samples.data(), info.frames) == info.frames);
-  sf_close(f);
-  return samples;
-}
-
 int peak(const std::vector<short>& x, size_t from, size_t to) {
   int p = 0;
   for (size_t i = from; i < std::min(to, x.size()); ++i) p = std::max(p, std::abs(static_cast<int>(x[i])));
   return p;
 }
 
-std::vector<json> read_jsonl(const std::string& path) {
-  std::vector<json> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(json::parse(line));
-  return lines;
-}
-
 }  // namespace
 
 TEST_CASE("make_sentences: the text rules") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("sentences_rules");
   rwkvs::test::write_text(dir + "/in.txt",
                           "Turn it On, and then come home with me.\n"
@@ -228,7 +184,7 @@ TEST_CASE("make_sentences: the text rules") {
 }
 
 TEST_CASE("make_sentences: the sentence pools follow the rules and are split by transcript") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   std::string listing;
   REQUIRE(make_sentences("--list-sentences --no-install --seed 3", &listing) == 0);
   std::map<std::string, std::string> split_of_text;
@@ -266,7 +222,7 @@ TEST_CASE("make_sentences: the sentence pools follow the rules and are split by 
 }
 
 TEST_CASE("make_sentences: manifests, audio and speakers of a small corpus; deterministic") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("sentences");
   const std::string a = dir + "/a", b = dir + "/b", c = dir + "/c";
   const std::string args = " --train-minutes 0.15 --validation-minutes 0.05 --test-minutes 0.1 --no-install";
@@ -322,7 +278,7 @@ TEST_CASE("make_sentences: manifests, audio and speakers of a small corpus; dete
 
       // The file is as long as the manifest says (exactly: whole milliseconds), with silence around
       // loud speech.
-      const std::vector<short> x = read_wav(a + "/" + rel);
+      const std::vector<short> x = read_pcm16_wav(a + "/" + rel);
       const double duration = l.at("duration");
       REQUIRE(entries[i].duration);
       CHECK(*entries[i].duration == duration);
@@ -369,7 +325,7 @@ TEST_CASE("make_sentences: manifests, audio and speakers of a small corpus; dete
 }
 
 TEST_CASE("make_sentences: bad flags are refused with one line") {
-  skip_unless_everything_is_installed();
+  skip_unless_speech_tools_are_installed();
   const std::string dir = rwkvs::test::temp_dir("sentences_flags");
   const std::string out = " --no-install --out " + dir + "/x";
   struct Case {
