@@ -71,7 +71,7 @@ std::string normalize_transcript(std::string_view text) {
       mapped += ' ';
     } else if (cp >= 0xC0 && cp <= 0xFF && *fold_latin1(cp)) {
       mapped += fold_latin1(cp);
-    } else if (std::string_view(".,;:!?\"()[]{}").find(static_cast<char>(cp)) != std::string_view::npos && cp < 0x80) {
+    } else if (cp < 0x80 && std::string_view(".,;:!?\"()[]{}").find(static_cast<char>(cp)) != std::string_view::npos) {
       // removed
     } else if (cp == 0x2026 || cp == 0x201C || cp == 0x201D || cp == 0xAB || cp == 0xBB || cp == 0xBF || cp == 0xA1) {
       // … “ ” « » ¿ ¡ removed
