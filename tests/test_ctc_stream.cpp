@@ -10,6 +10,7 @@
 #include "frontends/audio/feature_pipeline.h"
 #include "src/audio/frame_stack.h"
 #include "src/infer/ctc_decode.h"
+#include "src/infer/ctc_transcriber.h"
 #include "src/infer/stream_session.h"
 #include "src/model/rwkv4.h"
 #include "tests/stream_support.h"
@@ -112,6 +113,49 @@ TEST_CASE("stacked CTC streams: any chunking, both step modes, equal the offline
     }
     CHECK(g.hypothesis().ids == ctc_greedy_decode(want.data(), P, K).ids);
     CHECK(b.best().ids == ctc_beam_search(want.data(), P, K, CtcBeamOptions{}).front().ids);
+  }
+}
+
+TEST_CASE("streamed segments (endpoints, text, word times) equal ctc_transcribe over the offline log-probs") {
+  // A random model whose head is sharpened (x6) and biased to the blank, and short endpoint rules, so that
+  // the 6 s of audio make many segments; frame mode gives the same rows for any chunking, and the
+  // transcriber the same segments for any grouping of the rows.
+  std::shared_ptr<const StreamModel> sm;
+  {
+    const auto base = random_ctc_model(9, 3);
+    Model m = base->model();
+    float* w = m.tensor("cls_head.weight");
+    for (int64_t i = 0; i < m.config().output_dim() * m.config().n_embd; ++i) w[i] *= 6.0f;
+    m.tensor("cls_head.bias")[0] += 2.0f;
+    sm = std::make_shared<const StreamModel>(std::move(m), "random ctc model");
+  }
+  const std::vector<float> x = synthetic_audio(6.0, 16000, 4);
+  int64_t P = 0, frames = 0;
+  const std::vector<float> want = offline_log_probs(*sm, x, P, frames);
+  const double position_s = sm->frame_shift_s() * sm->frame_stack();
+  for (int beam : {1, 4}) {
+    CAPTURE(beam);
+    CtcTranscriberOptions o;
+    o.beam = beam;
+    o.endpoint.trailing_silence_s = 0.12;
+    o.endpoint.max_segment_s = 1.5;
+    const std::vector<CtcSegment> offline = ctc_transcribe(want.data(), P, sm->labels(), position_s, o);
+    REQUIRE(offline.size() >= 3);
+    Rng rng(17);
+    for (int trial = 0; trial < 3; ++trial) {
+      CtcTranscriber t(sm->labels(), position_s, o);
+      std::vector<CtcSegment> got;
+      for (const FrameOutput& f : stream(sm, x, StepMode::frame, rng)) t.push(f.log_probs.data(), 1, &got);
+      t.finish(&got);
+      REQUIRE(got.size() == offline.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].text == offline[i].text);
+        CHECK(got[i].start_s == offline[i].start_s);
+        CHECK(got[i].end_s == offline[i].end_s);
+        REQUIRE(got[i].words.size() == offline[i].words.size());
+        for (size_t w = 0; w < got[i].words.size(); ++w) CHECK(got[i].words[w].start_s == offline[i].words[w].start_s);
+      }
+    }
   }
 }
 

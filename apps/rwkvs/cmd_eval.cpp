@@ -200,7 +200,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--validation-manifest", a->validation_manifest, "manifest data: the validation split");
   cmd->add_option("--test-manifest", a->test_manifest, "manifest data: the test split");
   a->batch_flag = cmd->add_option("--batch", a->batch, "clips per forward pass [classify 32, ctc 16]");
-  cmd->add_option("--beam", a->ctc.beam, "ctc: 1 = greedy decoding; more: prefix beam search of that width");
+  a->ctc.decode.add_to(cmd, false);
   cmd->add_option("--worst", a->ctc.worst, "ctc: how many of the worst utterances to list");
   cmd->add_option_function<double>(
          "--chunk-ms", [a](double ms) { if (!(ms > 0)) fail_usage("--chunk-ms must be positive"); a->ctc.chunk_s = ms / 1000; },

@@ -1,4 +1,4 @@
-// rwkvs stream: runs an audio classifier over a file or stdin as a stream, hop by hop as the audio
+// rwkvs stream: runs a keyword spotter over a file or stdin as a stream, hop by hop as the audio
 // arrives, and prints JSON lines (the contract `rwkvs plot` reads; keep it stable):
 //   {"type":"header","labels":[...],"hop_s":<frame shift s>,"sample_rate":<model rate>}
 //   {"type":"frame","t":<s at frame end>,"p":[posteriors...]}                    with --posteriors
@@ -7,6 +7,7 @@
 //    "hop_compute_ms_p50":..,"hop_compute_ms_p99":..,"events":N,"peak_rss_mb":..}  at the end
 // Compute time per hop covers resampling, features, the model and the detector (not reading or
 // printing); rtf is its sum over the audio's duration.
+// CTC speech recognisers stream through apps/rwkvs/stream_ctc.h (partial and final transcripts).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,8 @@
 #include "apps/rwkvs/audio_source.h"
 #include "apps/rwkvs/commands.h"
 #include "apps/rwkvs/detector_flags.h"
+#include "apps/rwkvs/json_line.h"
+#include "apps/rwkvs/stream_ctc.h"
 #include "base/error.h"
 #include "frontends/audio/resampler.h"
 #include "src/core/latency_histogram.h"
@@ -44,53 +47,8 @@ struct StreamArgs {
   int threads = 1;
   std::string step_mode = "hop";
   std::string device = "cpu", precision = "fp32";
-};
-
-void print_line(const std::string& line) {
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-}
-
-// Numbers printed with a given count of significant digits ("%.9g": every float32 posterior reads
-// back exactly; "%.6g": scores and measurements read better short). Non-finite values are null.
-void append_number(std::string& s, double v, int digits = 9) {
-  if (!std::isfinite(v)) {
-    s += "null";
-    return;
-  }
-  char buf[40];
-  const int n = std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  s.append(buf, static_cast<size_t>(n));
-}
-
-// A flat JSON object built in order, with numbers at the precision asked for (nlohmann's shortest
-// round-trip printing is not always shortest: 0.828347 came out as 0.8283470000000001).
-class JsonLine {
- public:
-  explicit JsonLine(const char* type) { text(std::string("type"), type); }
-  JsonLine& text(const std::string& key, const std::string& value) {
-    field(key);
-    s_ += ojson(value).dump();
-    return *this;
-  }
-  JsonLine& number(const std::string& key, double v, int digits = 6) {
-    field(key);
-    append_number(s_, v, digits);
-    return *this;
-  }
-  JsonLine& integer(const std::string& key, int64_t v) {
-    field(key);
-    s_ += std::to_string(v);
-    return *this;
-  }
-  std::string str() const { return s_ + "}"; }
-
- private:
-  void field(const std::string& key) {
-    s_ += s_.size() > 1 ? "," : "";
-    s_ += ojson(key).dump() + ":";
-  }
-  std::string s_ = "{";
+  CtcDecodeFlags ctc;
+  bool no_partials = false;
 };
 
 std::string frame_line(const FrameOutput& o) {
@@ -229,12 +187,28 @@ void run_stream(const StreamArgs& a) {
   check_args(a);
   set_num_threads(a.threads);
   const auto model = StreamModel::load(a.model);
-  if (!model->config().classes_head())
-    fail("'", a.model, "' has a ", model->config().head_kind, " head; rwkvs stream runs keyword spotters (classes)");
+  if (model->is_ctc()) {
+    if (a.posteriors) fail_usage("--posteriors is for keyword spotters; a CTC model prints partial and final text");
+    a.ctc.options();  // checks the decoding flags before the input is opened
+  } else if (!a.ctc.lm.empty() || a.ctc.beam != 1) {
+    fail_usage("--beam and --lm are for CTC speech recognisers; '", a.model, "' is a keyword spotter");
+  }
   AudioSource source(a.input);
   if (source.sample_rate() != model->sample_rate())
     std::fprintf(stderr, "note: %s is at %g Hz; resampling to the model's %g Hz\n", source.name().c_str(),
                  source.sample_rate(), model->sample_rate());
+  if (model->is_ctc()) {
+    CtcStreamSettings s;
+    s.hop_ms = a.hop_ms;
+    s.realtime = a.realtime;
+    s.partials = !a.no_partials;
+    s.step_mode = a.step_mode;
+    s.device = a.device;
+    s.precision = a.precision;
+    s.decode = a.ctc;
+    run_ctc_stream(s, model, source);
+    return;
+  }
   StreamRun(a, model, source).run();
 }
 
@@ -243,9 +217,11 @@ void run_stream(const StreamArgs& a) {
 void add_stream_command(CLI::App& app) {
   auto a = std::make_shared<StreamArgs>();
   CLI::App* cmd = app.add_subcommand("stream",
-                                     "Run an audio classifier over a file or stdin as a stream: JSON lines "
-                                     "of posteriors and keyword events");
-  cmd->add_option("--model", a->model, "Audio classifier (.safetensors from `rwkvs train --task classify`)")
+                                     "Run a keyword spotter or a speech recogniser over a file or stdin as a "
+                                     "stream: JSON lines of posteriors and keyword events, or of partial and "
+                                     "final transcripts");
+  cmd->add_option("--model", a->model,
+                  "Keyword spotter (`rwkvs train --task classify`) or CTC speech recogniser (`--task ctc`)")
       ->required();
   cmd->add_option("--input", a->input.path,
                   "Audio file (any format libsndfile reads), or - for raw PCM on stdin")
@@ -255,8 +231,10 @@ void add_stream_command(CLI::App& app) {
   cmd->add_option("--rate", a->input.rate, "Raw PCM sample rate in Hz");
   cmd->add_option("--channels", a->input.channels, "Raw PCM channels (mixed to mono)")->capture_default_str();
   cmd->add_option("--hop-ms", a->hop_ms, "Audio processed per step, in ms")->capture_default_str();
-  cmd->add_flag("--posteriors", a->posteriors, "Print every frame's posteriors");
+  cmd->add_flag("--posteriors", a->posteriors, "Keyword spotters: print every frame's posteriors");
   a->detector.add_to(cmd);
+  a->ctc.add_to(cmd, true);
+  cmd->add_flag("--no-partials", a->no_partials, "CTC models: print final segments only");
   cmd->add_flag("--realtime", a->realtime,
                 "Pace file input to the wall clock (as if it came from a microphone)");
   cmd->add_option("--threads", a->threads, "Threads for the model (0: all cores)")->capture_default_str();

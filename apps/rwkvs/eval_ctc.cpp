@@ -13,7 +13,7 @@ namespace rwkvs::app {
 
 void eval_ctc(const Model& model, const CtcEvalArgs& a) {
   if (a.data.empty()) fail_usage("a CTC model is evaluated on --data, a JSON-lines manifest with \"text\"");
-  if (a.beam < 1) fail_usage("--beam must be at least 1, got ", a.beam);
+  const CtcTranscriberOptions decode_options = a.decode.options();  // checks the flags
   if (a.worst < 0) fail_usage("--worst must be >= 0, got ", a.worst);
   const ModelConfig& c = model.config();
   const FrontendConfig fe = FrontendConfig::from_json(c.frontend, a.model_path);
@@ -21,12 +21,15 @@ void eval_ctc(const Model& model, const CtcEvalArgs& a) {
   const UtteranceSet set = load_utterances(a.data, fe.sample_rate(), "eval");
   if (set.waves.empty()) fail("manifest '", a.data, "' has no utterances");
   const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
+  const LoadedFusionLm lm(a.decode, c.labels);
   CtcDecodeSettings decode;
-  decode.beam = a.beam;
+  decode.beam = decode_options.beam;
+  decode.beam_options = decode_options.beam_options;
+  decode.lm = lm.get();
   const CtcMetrics m = evaluate_ctc(*engine, features, set, a.batch, {}, 0, decode);
   CtcStreamedMetrics sm;
   if (a.stream) sm = evaluate_ctc_streamed(std::make_shared<const StreamModel>(model, a.model_path), set, m, a.chunk_s, decode);
-  const std::string decoder = a.beam <= 1 ? "greedy" : "beam " + std::to_string(a.beam);
+  const std::string decoder = a.decode.describe();
   if (a.json) {
     nlohmann::json j = m.to_json("");
     j["model"] = a.model_path;

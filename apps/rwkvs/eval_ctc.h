@@ -3,6 +3,7 @@
 // --stream) through stream sessions, with the worst utterances listed.
 #include <string>
 
+#include "apps/rwkvs/ctc_decode_flags.h"
 #include "src/model/model.h"
 
 namespace rwkvs::app {
@@ -10,7 +11,7 @@ namespace rwkvs::app {
 struct CtcEvalArgs {
   std::string model_path, data, device = "cpu", precision = "fp32";
   int64_t batch = 16;
-  int beam = 1;
+  CtcDecodeFlags decode;  // --beam, --beam-top-k, --lm, --lm-weight, --length-bonus
   int worst = 5;
   bool json = false, stream = false;
   double chunk_s = 0.1;

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <optional>
 
+#include "base/error.h"
 #include "kernels/ctc_loss.h"
 #include "src/audio/frame_stack.h"
 #include "src/infer/ctc_decode.h"
 #include "src/infer/edit_distance.h"
+#include "src/infer/session_batch.h"
 #include "src/infer/stream_session.h"
 #include "src/train/audio_clips.h"
 #include "frontends/text/transcript.h"
@@ -39,8 +43,7 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
   const int64_t V = c.output_dim();
   const int s = c.frame_stack;
   const size_t n = max_utterances ? std::min(max_utterances, set.waves.size()) : set.waves.size();
-  CtcBeamOptions beam;
-  beam.beam = decode.beam;
+  const CtcBeamOptions beam = decode.beam_search();
   CtcMetrics m;
   FrameBatch fb;
   std::vector<float> stacked, log_probs, losses;
@@ -82,7 +85,7 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
       for (int64_t t = 0; t < len; ++t)
         log_softmax_row(logits.data() + (static_cast<int64_t>(j) * T + t) * V, V, log_probs.data() + t * V);
       const CtcHypothesis hyp = decode.beam <= 1 ? ctc_greedy_decode(log_probs.data(), len, V)
-                                                 : ctc_beam_search(log_probs.data(), len, V, beam).front();
+                                                 : ctc_beam_search(log_probs.data(), len, V, beam, decode.lm).front();
       CtcUtteranceResult r;
       r.index = i + j;
       r.reference = set.texts[i + j];
@@ -102,54 +105,85 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
   return m;
 }
 
+namespace {
+
+// One utterance being streamed: its session, its decoder and how much of its audio went in.
+struct StreamedUtterance {
+  StreamedUtterance(const std::shared_ptr<const StreamModel>& model, const std::vector<float>& wave,
+                    const CtcDecodeSettings& decode)
+      : session(model, StepMode::frame), greedy(model->num_classes()) {
+    if (decode.beam > 1) beams.emplace(model->num_classes(), decode.beam_search(), decode.lm);
+    // The offline path pads a clip shorter than one window with silence: so does the stream.
+    audio = wave;
+    const auto min_len = static_cast<size_t>(model->features().geometry().length);
+    if (audio.size() < min_len) audio.resize(min_len, 0.0f);
+  }
+  void drain() {
+    for (const FrameOutput& o : session.take_outputs()) {
+      if (beams)
+        beams->push(o.log_probs.data());
+      else
+        greedy.push(o.log_probs.data());
+    }
+  }
+  CtcHypothesis hypothesis() const { return beams ? beams->best() : greedy.hypothesis(); }
+
+  StreamSession session;
+  CtcGreedyDecoder greedy;
+  std::optional<CtcPrefixBeamDecoder> beams;
+  std::vector<float> audio;
+  size_t fed = 0;
+};
+
+}  // namespace
+
 CtcStreamedMetrics evaluate_ctc_streamed(const std::shared_ptr<const StreamModel>& model, const UtteranceSet& set,
-                                         const CtcMetrics& offline, double chunk_s, const CtcDecodeSettings& decode) {
-  const int64_t V = model->num_classes();
-  CtcBeamOptions beam;
-  beam.beam = decode.beam;
+                                         const CtcMetrics& offline, double chunk_s, const CtcDecodeSettings& decode,
+                                         int64_t streams) {
+  RWKVS_CHECK(streams >= 1, "evaluate_ctc_streamed: streams must be >= 1, got ", streams);
   CtcStreamedMetrics out;
   const size_t chunk = std::max<size_t>(1, static_cast<size_t>(chunk_s * model->sample_rate()));
-  for (const CtcUtteranceResult& off : offline.results) {
-    const std::vector<float>& w = set.waves[off.index];
-    StreamSession session(model, StepMode::frame);
-    CtcGreedyDecoder greedy(V);
-    CtcPrefixBeamDecoder beams(V, beam);
-    auto drain = [&] {
-      session.step();
-      for (const FrameOutput& o : session.take_outputs()) {
-        if (decode.beam <= 1) greedy.push(o.log_probs.data());
-        else beams.push(o.log_probs.data());
+  SessionBatch batch(model);
+  const size_t n = offline.results.size();
+  for (size_t first = 0; first < n; first += static_cast<size_t>(streams)) {
+    // A group of utterances streamed side by side, chunk by chunk, the sessions stepped together.
+    std::vector<std::unique_ptr<StreamedUtterance>> group;
+    for (size_t i = first; i < std::min(n, first + static_cast<size_t>(streams)); ++i)
+      group.push_back(std::make_unique<StreamedUtterance>(model, set.waves[offline.results[i].index], decode));
+    for (bool live = true; live;) {
+      live = false;
+      std::vector<StreamSession*> sessions;
+      for (auto& u : group) {
+        if (u->session.input_done()) continue;
+        if (u->fed < u->audio.size()) {
+          const size_t m = std::min(chunk, u->audio.size() - u->fed);
+          u->session.accept_waveform(model->sample_rate(), u->audio.data() + u->fed, m);
+          u->fed += m;
+        } else {
+          u->session.input_finished();
+        }
+        sessions.push_back(&u->session);
+        live = true;
       }
-    };
-    // The offline path pads a clip shorter than one window with silence: so does the stream.
-    std::vector<float> padded;
-    const std::vector<float>* audio = &w;
-    const auto min_len = static_cast<size_t>(model->features().geometry().length);
-    if (w.size() < min_len) {
-      padded = w;
-      padded.resize(min_len, 0.0f);
-      audio = &padded;
+      if (!sessions.empty()) batch.step(sessions);
+      for (auto& u : group) u->drain();
     }
-    for (size_t i = 0; i < audio->size(); i += chunk) {
-      session.accept_waveform(model->sample_rate(), audio->data() + i, std::min(chunk, audio->size() - i));
-      drain();
+    for (size_t k = 0; k < group.size(); ++k) {
+      const CtcUtteranceResult& off = offline.results[first + k];
+      CtcUtteranceResult r = off;
+      r.hypothesis = ctc_text(group[k]->hypothesis().ids, model->labels());
+      const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
+      r.char_edits = ce.edits();
+      r.word_edits = we.edits();
+      out.metrics.char_edits += ce.edits();
+      out.metrics.ref_chars += ce.reference_length;
+      out.metrics.word_edits += we.edits();
+      out.metrics.ref_words += we.reference_length;
+      out.differs += r.hypothesis != off.hypothesis;
+      out.metrics.results.push_back(std::move(r));
     }
-    session.input_finished();
-    drain();
-    const CtcHypothesis hyp = decode.beam <= 1 ? greedy.hypothesis() : beams.best();
-    CtcUtteranceResult r = off;
-    r.hypothesis = ctc_text(hyp.ids, model->labels());
-    const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
-    r.char_edits = ce.edits();
-    r.word_edits = we.edits();
-    out.metrics.char_edits += ce.edits();
-    out.metrics.ref_chars += ce.reference_length;
-    out.metrics.word_edits += we.edits();
-    out.metrics.ref_words += we.reference_length;
-    out.differs += r.hypothesis != off.hypothesis;
-    out.metrics.results.push_back(std::move(r));
   }
-  out.metrics.utterances = static_cast<int64_t>(offline.results.size());
+  out.metrics.utterances = static_cast<int64_t>(n);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "frontends/audio/feature_pipeline.h"
 #include <memory>
 
+#include "src/infer/ctc_decode.h"
 #include "src/infer/stream_model.h"
 #include "src/model/engine.h"
 #include "src/train/utterances.h"
@@ -42,7 +43,15 @@ struct CtcMetrics {
 };
 
 struct CtcDecodeSettings {
-  int beam = 1;  // 1: greedy; more: prefix beam search of that width
+  int beam = 1;                       // 1: greedy; more: prefix beam search of that width
+  CtcBeamOptions beam_options;        // the rest of the beam search's options (its .beam is ignored)
+  const CtcLanguageModel* lm = nullptr;  // shallow fusion (beam > 1), borrowed; null: none
+
+  CtcBeamOptions beam_search() const {  // beam_options with .beam = beam
+    CtcBeamOptions o = beam_options;
+    o.beam = beam;
+    return o;
+  }
 };
 
 // Runs the model over the first max_utterances utterances (0: all) in batches of 'batch', decodes
@@ -51,7 +60,8 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
                         const ForwardOptions& fopt, size_t max_utterances = 0, const CtcDecodeSettings& decode = {});
 
 // The same through a StreamSession per utterance (the recurrent form, audio fed in chunks of
-// chunk_s seconds, outputs decoded as they arrive): what `rwkvs stream` would print. 'differs'
+// chunk_s seconds, outputs decoded as they arrive), up to 'streams' sessions at a time stepped
+// together by a SessionBatch, as a server would: what `rwkvs stream` would print. 'differs'
 // counts the utterances whose streamed transcript is not the offline one given in 'offline'
 // (float rounding between the parallel and recurrent forms can flip a near tie).
 struct CtcStreamedMetrics {
@@ -59,6 +69,7 @@ struct CtcStreamedMetrics {
   int64_t differs = 0;
 };
 CtcStreamedMetrics evaluate_ctc_streamed(const std::shared_ptr<const StreamModel>& model, const UtteranceSet& set,
-                                         const CtcMetrics& offline, double chunk_s, const CtcDecodeSettings& decode);
+                                         const CtcMetrics& offline, double chunk_s, const CtcDecodeSettings& decode,
+                                         int64_t streams = 16);
 
 }  // namespace rwkvs
