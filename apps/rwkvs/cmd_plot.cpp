@@ -1,7 +1,8 @@
 // rwkvs plot: pictures where people would rather look than read. `plot train` draws the curves of
-// a training log; `plot stream` draws a log-mel spectrogram of an audio file with the per-frame
-// class posteriors and detections of a streaming run underneath; `plot det` draws keyword recall
-// against false alarms per hour from `rwkvs eval --json` outputs. PNG or SVG by --out's extension.
+// a training log; `plot stream` draws a log-mel spectrogram of an audio file with what a streaming
+// run said underneath (a keyword spotter's per-frame class posteriors and detections, or a CTC
+// recogniser's transcript); `plot det` draws keyword recall against false alarms per hour from
+// `rwkvs eval --json` outputs. PNG or SVG by --out's extension.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "src/plot/det_input.h"
 #include "src/plot/stream_figure.h"
 #include "src/plot/training_curves.h"
+#include "src/plot/transcript_track.h"
 
 namespace rwkvs::app {
 namespace {
@@ -52,14 +54,25 @@ void run_plot_train(const PlotTrainArgs& a) {
   std::printf("wrote %s (%dx%d): %s\n", a.out.c_str(), a.width, a.height, names.c_str());
 }
 
+// --posteriors takes either kind of `rwkvs stream` output; its header says which.
 void run_plot_stream(const PlotStreamArgs& a) {
   require_picture_name(a.out);
-  const PosteriorTrack track = read_posteriors(a.posteriors);
-  const Audio audio = read_audio_file(a.audio);
   StreamFigureOptions o;
   o.width = a.width;
   o.height = a.height;
   o.title = a.audio;
+  if (stream_output_kind(a.posteriors) == StreamOutputKind::ctc) {
+    const TranscriptTrack track = read_transcript(a.posteriors);
+    const Audio audio = read_audio_file(a.audio);
+    plot_stream_figure(audio, track, a.out, o);
+    std::printf("wrote %s (%dx%d): %.2f s of audio, %zu segment%s, %lld word%s\n", a.out.c_str(), a.width,
+                a.height, static_cast<double>(audio.samples.size()) / audio.sample_rate,
+                track.segments.size(), track.segments.size() == 1 ? "" : "s",
+                static_cast<long long>(track.words()), track.words() == 1 ? "" : "s");
+    return;
+  }
+  const PosteriorTrack track = read_posteriors(a.posteriors);
+  const Audio audio = read_audio_file(a.audio);
   plot_stream_figure(audio, track, a.out, o);
   std::printf("wrote %s (%dx%d): %.2f s of audio, %lld posterior frames, %zu detection(s)\n", a.out.c_str(),
               a.width, a.height, static_cast<double>(audio.samples.size()) / audio.sample_rate,
@@ -147,13 +160,16 @@ void add_plot_command(CLI::App& app) {
   auto s = std::make_shared<PlotStreamArgs>();
   CLI::App* stream = plot->add_subcommand(
       "stream",
-      "Log-mel spectrogram of an audio file with per-frame class posteriors and detection events "
-      "(the posteriors file format is in README.md, 'Pictures')");
+      "Log-mel spectrogram of an audio file with, underneath, what rwkvs stream said about it: a "
+      "keyword spotter's per-frame class posteriors and detection events, or a CTC recogniser's "
+      "final segments and word timings (the file formats are in README.md, 'Pictures')");
   stream->option_defaults()->always_capture_default();
   stream->add_option("AUDIO", s->audio, "audio file (anything libsndfile reads)")->required();
   stream
       ->add_option("--posteriors", s->posteriors,
-                   "posteriors file (JSON lines: header, frame, event records)")
+                   "rwkvs stream output (JSON lines), either kind: a keyword spotter's (header, frame, "
+                   "event records) or a CTC recogniser's (header with \"task\":\"ctc\", final records "
+                   "with words); the header says which")
       ->required();
   stream->add_option("--out,-o", s->out, "output picture: .png or .svg")->required();
   stream->add_option("--width", s->width, "picture width in pixels")->check(CLI::Range(200, 16384));

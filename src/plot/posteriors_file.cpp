@@ -23,6 +23,9 @@ double finite_number(const json& rec, const char* key, const std::string& where)
 }
 
 void read_header(const json& rec, const std::string& where, PosteriorTrack& track) {
+  if (rec.value("task", json()) == "ctc")
+    fail(where, ": a CTC recogniser's stream (\"task\":\"ctc\"): it has a transcript, not posteriors ",
+         "(read_transcript() reads it)");
   const auto labels = rec.find("labels");
   if (labels == rec.end() || !labels->is_array() || labels->empty())
     fail(where, ": the header needs \"labels\": a non-empty array of class names");

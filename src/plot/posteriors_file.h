@@ -26,7 +26,8 @@ struct PosteriorTrack {
 };
 
 // Errors (rwkvs::Error) name the file and line: unreadable file, a line that is not a JSON object
-// or lacks "type", a first record that is not the header, a second header, a header without
+// or lacks "type", a first record that is not the header, a second header, the header of a CTC
+// stream ("task":"ctc": read_transcript() in transcript_track.h reads those), a header without
 // labels (non-empty strings) or a positive hop_s, a frame with a non-numeric t or a posterior
 // count other than the header's, non-numeric or non-finite values, frame times that do not
 // increase, an event with an unknown label, end < start or a score outside [0, 1].

@@ -160,6 +160,182 @@ std::vector<std::string> summary_items(const Audio& audio, const PosteriorTrack&
   return items;
 }
 
+// A bar along the spectrogram's top edge (a detection event).
+struct SpectrogramMark {
+  double start = 0, end = 0;
+  Rgb color;
+};
+
+// The panel under the spectrogram: its data rectangle, the time ticks it labels, and the left
+// edge of the right-hand column (color bar, legend).
+struct LowerPanel {
+  Rect area;
+  std::vector<Tick> time_ticks;
+  double right_x = 0;
+};
+
+// What both stream figures share: the title and summary lines, and the spectrogram panel with its
+// color bar, laid out for a right-hand column 'legend_width' wide (0: none) over layout.time.
+// Fills layout.spectrogram and layout.mel_bins; returns where the panel below goes.
+LowerPanel draw_spectrogram_page(Canvas& canvas, const PlotStyle& style, const Audio& audio,
+                                 const StreamFigureOptions& o, double legend_width,
+                                 const std::vector<std::string>& summary,
+                                 const std::vector<SpectrogramMark>& marks, StreamFigureLayout& layout) {
+  const double s = style.scale;
+  // Layout: header, then the two panels stacked on the left, color bar and legend on the right.
+  const double pad = 14 * s, header = 58 * s;
+  const double right_col = std::max(legend_width, 70 * s) + 24 * s;
+  const double left = 78 * s, x0 = pad + left, x1 = o.width - pad - right_col;
+  const double top = header + 24 * s, bottom = o.height - 52 * s, gap = 44 * s;
+  const double spec_h = (bottom - top - gap) * 0.56;
+  layout.spectrogram = {x0, top, x1 - x0, spec_h};
+  LowerPanel lower;
+  lower.area = {x0, top + spec_h + gap, x1 - x0, bottom - (top + spec_h + gap)};
+  lower.right_x = x1 + 14 * s;
+
+  canvas.text({pad, pad}, o.title.empty() ? "Stream" : o.title,
+              {.size = 17 * s, .bold = true, .v = Align::start});
+  canvas.text({pad, pad + 24 * s}, join_to_fit(canvas, summary, o.width - 2 * pad, style.tick_font()),
+              {.size = style.tick_font(), .color = kSubtleInk, .v = Align::start});
+
+  const DisplaySpectrogram spec = display_log_mel(audio, o, layout.spectrogram.w);
+  layout.mel_bins = {-0.5, spec.mels - 0.5};
+  Axes sa(canvas, layout.spectrogram, layout.time, layout.mel_bins, style);
+  sa.set_y_ticks(frequency_ticks(spec, layout.spectrogram.h, style.tick_font()));
+  lower.time_ticks = nice_ticks(layout.time, std::max(2, static_cast<int>(layout.spectrogram.w / (90 * s))));
+  std::vector<Tick> unlabelled = lower.time_ticks;
+  for (Tick& t : unlabelled) t.label.clear();  // the panel below carries the time labels
+  sa.set_x_ticks(unlabelled);
+  double top_db = 0;
+  const std::vector<uint32_t> pixels = colorize(spec, o.dynamic_range_db, &top_db);
+  const double span = static_cast<double>(spec.frames_per_col) * spec.hop_s;
+  const double img_x0 = sa.px(-0.5 * spec.hop_s), img_x1 = sa.px(spec.cols * span - 0.5 * spec.hop_s);
+  canvas.clipped(sa.area(), [&] {
+    canvas.image(pixels, spec.cols, spec.mels, {img_x0, sa.area().y, img_x1 - img_x0, sa.area().h});
+    for (const SpectrogramMark& m : marks) {
+      const double a = sa.px(m.start), b = sa.px(m.end);
+      canvas.fill_rect({a, sa.area().y, std::max(b - a, s), 5 * s}, m.color);
+    }
+  });
+  sa.draw_frame("", "frequency (Hz, mel scale)", "Log-mel spectrogram");
+  draw_colorbar(canvas, {x1 + 14 * s, top, 14 * s, spec_h}, o.dynamic_range_db, style);
+  return lower;
+}
+
+// 'text' if it fits in 'width' pixels, else its longest prefix (cut between characters, trailing
+// spaces dropped) that fits with "..." after it; "" when not even "..." fits.
+std::string fit_with_ellipsis(Canvas& canvas, const std::string& text, double width, double font) {
+  if (canvas.text_width(text, font) <= width) return text;
+  std::vector<size_t> cuts;  // byte offsets at UTF-8 character starts, 0 first
+  for (size_t i = 0; i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) cuts.push_back(i);
+  const auto cut = [&](size_t k) {
+    std::string prefix = text.substr(0, cuts[k]);
+    while (!prefix.empty() && prefix.back() == ' ') prefix.pop_back();
+    return prefix + "...";
+  };
+  if (cuts.empty() || canvas.text_width("...", font) > width) return "";
+  size_t lo = 0, hi = cuts.size() - 1;  // cut(lo) fits ("..." alone); find the longest that does
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    if (canvas.text_width(cut(mid), font) <= width)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return cut(lo);
+}
+
+std::vector<std::string> transcript_summary(const Audio& audio, const TranscriptTrack& track,
+                                            double duration) {
+  char buf[160];
+  std::vector<std::string> items;
+  std::snprintf(buf, sizeof buf, "%.2f s at %.0f Hz", duration, audio.sample_rate);
+  items.push_back(buf);
+  std::snprintf(buf, sizeof buf, "%zu segment%s, %lld word%s", track.segments.size(),
+                track.segments.size() == 1 ? "" : "s", static_cast<long long>(track.words()),
+                track.words() == 1 ? "" : "s");
+  items.push_back(buf);
+  if (!track.decoder.empty()) items.push_back(track.decoder + " decoder");
+  return items;
+}
+
+// The transcript panel's rows, top to bottom: segment labels, up to three rows of words (a bar
+// with the word under it), and the segments' texts when there is room for them and two rows.
+void draw_transcript(Canvas& canvas, Axes& ax, const TranscriptTrack& track, const PlotStyle& style,
+                     StreamFigureLayout& layout) {
+  const double s = style.scale, font = style.tick_font(), pad = 3 * s;
+  const double text_h = font * 1.35, bar_h = 4 * s, row_h = bar_h + s + text_h;
+  const Rect& area = ax.area();
+  const double label_h = pad + text_h, caption_h = text_h + pad;
+  const auto rows_in = [&](double h) { return static_cast<int>(std::floor(h / row_h)); };
+  layout.captions = rows_in(area.h - label_h - caption_h) >= 2;
+  const double free_h = area.h - label_h - (layout.captions ? caption_h : 0);
+  layout.word_rows = std::clamp(rows_in(free_h), 1, 3);
+  const double rows_top = area.y + label_h + std::max(0.0, (free_h - layout.word_rows * row_h) / 2);
+
+  const auto span_of = [&](double a, double b) {
+    const double x0 = std::clamp(ax.px(a), area.x, area.right()),
+                 x1 = std::clamp(ax.px(b), area.x, area.right());
+    return Rect{x0, area.y, std::max(x1 - x0, s), area.h};
+  };
+  for (size_t i = 0; i < track.segments.size(); ++i) {
+    const TranscriptSegment& seg = track.segments[i];
+    layout.segment_colors.push_back(series_color(static_cast<int>(i % 2)));
+    ax.x_span(seg.start, seg.end, layout.segment_colors.back(), layout.segment_alpha);
+    TranscriptSegmentBox box;
+    box.span = span_of(seg.start, seg.end);
+    layout.segments.push_back(box);
+  }
+
+  canvas.clipped(area, [&] {
+    double label_end = -INFINITY;
+    std::vector<double> row_end(static_cast<size_t>(layout.word_rows), -INFINITY);
+    for (size_t i = 0; i < track.segments.size(); ++i) {
+      const TranscriptSegment& seg = track.segments[i];
+      TranscriptSegmentBox& box = layout.segments[i];
+      const Rgb ink = blend(layout.segment_colors[i], kInk, 0.45);
+      const double x = box.span.x + pad;
+      std::string label = "segment " + std::to_string(seg.index);
+      if (canvas.text_width(label, font, true) > box.span.w - 2 * pad) label = std::to_string(seg.index);
+      if (x >= label_end) {
+        box.label = label;
+        label_end = x + canvas.text_width(label, font, true) + 2 * pad;
+        canvas.text({x, area.y + pad}, label, {.size = font, .color = ink, .bold = true, .v = Align::start});
+      }
+
+      for (const TranscriptWord& w : seg.words) {
+        TranscriptWordBox wb;
+        wb.segment = static_cast<int>(i);
+        const double a = ax.px(w.start), b = std::max(ax.px(w.end), a + s);
+        const double width = canvas.text_width(w.word, font);
+        const double tx = std::max(area.x + pad, std::min((a + b - width) / 2, area.right() - pad - width));
+        size_t row = 0;
+        while (row < row_end.size() && row_end[row] > tx) ++row;
+        wb.labelled = row < row_end.size() && !w.word.empty();
+        if (!wb.labelled)  // the bar goes where the text would have crowded least
+          row = static_cast<size_t>(std::min_element(row_end.begin(), row_end.end()) - row_end.begin());
+        wb.row = static_cast<int>(row);
+        const double y = rows_top + row_h * static_cast<double>(row);
+        wb.bar = {a, y, b - a, bar_h};
+        canvas.fill_rect(wb.bar, layout.word_color);
+        if (wb.labelled) {
+          wb.text = {tx, y + bar_h + s, width, text_h};
+          row_end[row] = tx + width + 0.5 * font;
+          canvas.text({tx, wb.text.y}, w.word, {.size = font, .color = kInk, .v = Align::start});
+        }
+        layout.words.push_back(wb);
+      }
+
+      if (!layout.captions) continue;
+      box.caption = fit_with_ellipsis(canvas, seg.text, box.span.w - 2 * pad, font);
+      if (box.caption.empty()) continue;
+      box.caption_box = {x, area.bottom() - pad - text_h, canvas.text_width(box.caption, font), text_h};
+      canvas.text({x, box.caption_box.y}, box.caption, {.size = font, .color = ink, .v = Align::start});
+    }
+  });
+}
+
 }  // namespace
 
 StreamFigureLayout plot_stream_figure(const Audio& audio, const PosteriorTrack& track,
@@ -168,7 +344,6 @@ StreamFigureLayout plot_stream_figure(const Audio& audio, const PosteriorTrack& 
   RWKVS_CHECK(!track.labels.empty(), "stream figure: the posteriors have no labels");
   Canvas canvas(out_path, o.width, o.height);
   const PlotStyle style{.scale = std::clamp(std::min(o.width / 1400.0, o.height / 800.0), 0.6, 4.0)};
-  const double s = style.scale;
 
   StreamFigureLayout layout;
   layout.class_colors = label_colors(track.labels);
@@ -183,51 +358,18 @@ StreamFigureLayout plot_stream_figure(const Audio& audio, const PosteriorTrack& 
   for (const DetectionEvent& e : track.events) duration = std::max(duration, e.end);
   layout.time = {0, duration};
 
-  // Layout: header, then the two panels stacked on the left, color bar and legend on the right.
-  const double pad = 14 * s, header = 58 * s;
-  const double right_col = std::max(legend_size(canvas, legend, style).x, 70 * s) + 24 * s;
-  const double left = 78 * s, x0 = pad + left, x1 = o.width - pad - right_col;
-  const double top = header + 24 * s, bottom = o.height - 52 * s, gap = 44 * s;
-  const double spec_h = (bottom - top - gap) * 0.56;
-  layout.spectrogram = {x0, top, x1 - x0, spec_h};
-  layout.posteriors = {x0, top + spec_h + gap, x1 - x0, bottom - (top + spec_h + gap)};
-
-  canvas.text({pad, pad}, o.title.empty() ? "Stream" : o.title,
-              {.size = 17 * s, .bold = true, .v = Align::start});
-  canvas.text(
-      {pad, pad + 24 * s},
-      join_to_fit(canvas, summary_items(audio, track, duration), o.width - 2 * pad, style.tick_font()),
-      {.size = style.tick_font(), .color = kSubtleInk, .v = Align::start});
-
-  // Spectrogram panel.
-  const DisplaySpectrogram spec = display_log_mel(audio, o, layout.spectrogram.w);
-  layout.mel_bins = {-0.5, spec.mels - 0.5};
-  Axes sa(canvas, layout.spectrogram, layout.time, layout.mel_bins, style);
-  sa.set_y_ticks(frequency_ticks(spec, layout.spectrogram.h, style.tick_font()));
-  std::vector<Tick> time_ticks =
-      nice_ticks(layout.time, std::max(2, static_cast<int>(layout.spectrogram.w / (90 * s))));
-  std::vector<Tick> unlabelled = time_ticks;
-  for (Tick& t : unlabelled) t.label.clear();  // the panel below carries the time labels
-  sa.set_x_ticks(unlabelled);
-  double top_db = 0;
-  const std::vector<uint32_t> pixels = colorize(spec, o.dynamic_range_db, &top_db);
-  const double span = static_cast<double>(spec.frames_per_col) * spec.hop_s;
-  const double img_x0 = sa.px(-0.5 * spec.hop_s), img_x1 = sa.px(spec.cols * span - 0.5 * spec.hop_s);
-  canvas.clipped(sa.area(), [&] {
-    canvas.image(pixels, spec.cols, spec.mels, {img_x0, sa.area().y, img_x1 - img_x0, sa.area().h});
-    for (const DetectionEvent& e : track.events) {
-      const double a = sa.px(e.start), b = sa.px(e.end);
-      canvas.fill_rect({a, sa.area().y, std::max(b - a, s), 5 * s},
-                       layout.class_colors[static_cast<size_t>(e.label_index)]);
-    }
-  });
-  sa.draw_frame("", "frequency (Hz, mel scale)", "Log-mel spectrogram");
-  draw_colorbar(canvas, {x1 + 14 * s, top, 14 * s, spec_h}, o.dynamic_range_db, style);
+  std::vector<SpectrogramMark> marks;
+  for (const DetectionEvent& e : track.events)
+    marks.push_back({e.start, e.end, layout.class_colors[static_cast<size_t>(e.label_index)]});
+  const LowerPanel lower =
+      draw_spectrogram_page(canvas, style, audio, o, legend_size(canvas, legend, style).x,
+                            summary_items(audio, track, duration), marks, layout);
+  layout.posteriors = lower.area;
 
   // Posterior panel: headroom above 1.0 holds the event labels.
   layout.posterior_y = {-0.03, 1.24};
   Axes pa(canvas, layout.posteriors, layout.time, layout.posterior_y, style);
-  pa.set_x_ticks(time_ticks);
+  pa.set_x_ticks(lower.time_ticks);
   pa.set_y_ticks({{0, "0"}, {0.25, "0.25"}, {0.5, "0.5"}, {0.75, "0.75"}, {1, "1"}});
   pa.draw_grid();
   draw_events(canvas, pa, track, layout.class_colors, layout.event_alpha, style);
@@ -241,7 +383,34 @@ StreamFigureLayout plot_stream_figure(const Audio& audio, const PosteriorTrack& 
       pa.line(track.t, p, layout.class_colors[static_cast<size_t>(k)], style.line_width());
     }
   pa.draw_frame("time (s)", "posterior", "Class posteriors and detections");
-  draw_legend(canvas, {x1 + 14 * s, layout.posteriors.y}, legend, style);
+  draw_legend(canvas, {lower.right_x, layout.posteriors.y}, legend, style);
+
+  canvas.save();
+  return layout;
+}
+
+StreamFigureLayout plot_stream_figure(const Audio& audio, const TranscriptTrack& track,
+                                      const std::string& out_path, const StreamFigureOptions& o) {
+  RWKVS_CHECK(audio.sample_rate > 0 && !audio.samples.empty(), "stream figure: no audio");
+  Canvas canvas(out_path, o.width, o.height);
+  const PlotStyle style{.scale = std::clamp(std::min(o.width / 1400.0, o.height / 800.0), 0.6, 4.0)};
+
+  StreamFigureLayout layout;
+  layout.segment_alpha = 0.13;
+  layout.word_color = rgb_hex(0x2166ac);
+  double duration = static_cast<double>(audio.samples.size()) / audio.sample_rate;
+  for (const TranscriptSegment& seg : track.segments) duration = std::max(duration, seg.end);
+  layout.time = {0, duration};
+
+  const LowerPanel lower = draw_spectrogram_page(canvas, style, audio, o, 0,
+                                                 transcript_summary(audio, track, duration), {}, layout);
+  layout.transcript = lower.area;
+  Axes ta(canvas, layout.transcript, layout.time, {0, 1}, style);
+  ta.set_x_ticks(lower.time_ticks);
+  ta.set_y_ticks({});
+  ta.draw_grid();
+  draw_transcript(canvas, ta, track, style, layout);
+  ta.draw_frame("time (s)", "", "Transcript: final segments and word timings");
 
   canvas.save();
   return layout;
