@@ -1,5 +1,10 @@
 #include "apps/rwkvs/audio_source.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
 #include "base/error.h"
 
 namespace rwkvs::app {
@@ -34,6 +39,21 @@ size_t AudioSource::read(size_t max_samples, std::vector<float>* out) {
   const size_t n = raw_ ? raw_->read(max_samples, out) : file_->read(max_samples, out);
   samples_read_ += static_cast<int64_t>(n);
   return n;
+}
+
+void for_each_hop(AudioSource& source, double hop_ms, bool realtime,
+                  const std::function<void(const std::vector<float>& samples)>& on_hop) {
+  const double rate = source.sample_rate();
+  const size_t hop = std::max<size_t>(1, static_cast<size_t>(std::llround(hop_ms / 1000 * rate)));
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<float> samples;
+  for (;;) {
+    samples.clear();
+    if (source.read(hop, &samples) == 0) return;
+    if (realtime)
+      std::this_thread::sleep_until(start + std::chrono::duration<double>(source.samples_read() / rate));
+    on_hop(samples);
+  }
 }
 
 }  // namespace rwkvs::app

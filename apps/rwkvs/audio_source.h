@@ -4,6 +4,7 @@
 // piece, whatever the length of the input.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,5 +41,11 @@ class AudioSource {
   std::string name_;
   int64_t samples_read_ = 0;
 };
+
+// Hands 'source' to on_hop a hop (hop_ms of audio; the last one may be shorter) at a time until it
+// ends. With 'realtime' a hop is handed over when the wall clock since the first read reaches its
+// last sample, as a microphone would deliver it.
+void for_each_hop(AudioSource& source, double hop_ms, bool realtime,
+                  const std::function<void(const std::vector<float>& samples)>& on_hop);
 
 }  // namespace rwkvs::app

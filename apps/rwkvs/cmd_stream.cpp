@@ -8,14 +8,12 @@
 // Compute time per hop covers resampling, features, the model and the detector (not reading or
 // printing); rtf is its sum over the audio's duration.
 // CTC speech recognisers stream through apps/rwkvs/stream_ctc.h (partial and final transcripts).
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "apps/rwkvs/audio_source.h"
@@ -101,20 +99,12 @@ class StreamRun {
                      {"sample_rate", model_->sample_rate()}}
                    .dump());
     std::fflush(stdout);
-    const double rate = source_.sample_rate();
-    const size_t hop = std::max<size_t>(1, static_cast<size_t>(std::llround(args_.hop_ms / 1000 * rate)));
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<float> samples;
-    for (;;) {
-      samples.clear();
-      if (source_.read(hop, &samples) == 0) break;
-      if (args_.realtime)  // the hop is complete when the wall clock reaches its last sample
-        std::this_thread::sleep_until(start + std::chrono::duration<double>(source_.samples_read() / rate));
+    for_each_hop(source_, args_.hop_ms, args_.realtime, [&](const std::vector<float>& samples) {
       Timer t;
-      session_.accept_waveform(rate, samples.data(), samples.size());
+      session_.accept_waveform(source_.sample_rate(), samples.data(), samples.size());
       process();
       record(t.seconds());
-    }
+    });
     if (source_.samples_read() == 0) fail(source_.name(), ": contains no audio samples (zero length)");
     Timer t;
     session_.input_finished();

@@ -1,9 +1,7 @@
 #include "apps/rwkvs/stream_ctc.h"
 
-#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <vector>
 
 #include "apps/rwkvs/json_line.h"
@@ -51,22 +49,14 @@ class CtcStreamRun {
                                     {"max_segment_s", options_.endpoint.max_segment_s}}}};
     print_line(header.dump());
     std::fflush(stdout);
-    const double rate = source_.sample_rate();
-    const size_t hop = std::max<size_t>(1, static_cast<size_t>(std::llround(s_.hop_ms / 1000 * rate)));
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<float> samples;
-    for (;;) {
-      samples.clear();
-      if (source_.read(hop, &samples) == 0) break;
-      if (s_.realtime)
-        std::this_thread::sleep_until(start + std::chrono::duration<double>(source_.samples_read() / rate));
+    for_each_hop(source_, s_.hop_ms, s_.realtime, [&](const std::vector<float>& samples) {
       Timer t;
-      session_.accept_waveform(rate, samples.data(), samples.size());
+      session_.accept_waveform(source_.sample_rate(), samples.data(), samples.size());
       process();
       const CtcSegment partial = transcriber_.partial();
       record(t.seconds());
       print(partial);
-    }
+    });
     if (source_.samples_read() == 0) fail(source_.name(), ": contains no audio samples (zero length)");
     Timer t;
     session_.input_finished();
