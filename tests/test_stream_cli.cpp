@@ -238,6 +238,8 @@ TEST_CASE("bad input: one-line errors and a non-zero exit, never a crash") {
   fails(stream("--model " + f.random_model + " --input " + f.wav + " --hop-ms 0"), 2, "--hop-ms");
   fails(stream("--model " + f.random_model + " --input " + f.wav + " --threshold 1.5"), 2, "--threshold");
   fails(stream("--model " + f.random_model + " --input " + f.wav + " --step-mode chunk"), 2, "--step-mode");
+  fails(stream("--model " + f.random_model + " --input " + f.wav + " --beam 4"), 2,
+        "--beam and --lm are for CTC speech recognisers");
 }
 
 TEST_CASE("bench stream checks against the parallel forward and reports every field") {

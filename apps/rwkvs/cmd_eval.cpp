@@ -115,6 +115,8 @@ void run_eval(const EvalArgs& a) {
   }
   if (!c.frames_input() || !c.classes_head())
     fail("'", a.model, "' is not an audio classifier (input ", c.input_kind, ", head ", c.head_kind, ")");
+  if (a.ctc.decode.beam != 1 || !a.ctc.decode.lm.empty())
+    fail_usage("--beam and --lm are for CTC speech recognisers; '", a.model, "' is a keyword spotter");
   // The stored calibration is the default, except when calibrating anew.
   const DetectorOptions detector = a.detector.options(a.calibrate ? nlohmann::json() : c.detector, a.model);
   const std::shared_ptr<Engine> engine = make_engine(a.device, model, a.precision);
