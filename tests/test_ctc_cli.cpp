@@ -32,7 +32,11 @@ std::string make_corpus(const std::string& dir) {
   for (size_t i = 0; i < kSentences.size(); ++i) {
     const std::string wav = dir + "/u" + std::to_string(i) + ".wav";
     REQUIRE(run("espeak-ng -v en-us -s 150 -w " + wav + " \"" + kSentences[i] + "\"") == 0);
-    m << json{{"audio_filepath", "u" + std::to_string(i) + ".wav"}, {"text", kSentences[i]}}.dump() << "\n";
+    m << json{{"audio_filepath", "u" + std::to_string(i) + ".wav"},
+              {"text", kSentences[i]},
+              {"speaker", i % 2 ? "odd" : "even"}}
+             .dump()
+      << "\n";
   }
   return dir + "/train.jsonl";
 }
@@ -94,6 +98,12 @@ TEST_CASE("train --task ctc learns to transcribe; eval streams the same transcri
   CHECK(after["utterances"] == 6);
   CHECK(after["stream_differs"] == 0);
   CHECK(after["stream_cer"].get<double>() == doctest::Approx(after["cer"].get<double>()));
+  // per speaker: the two groups of three, whose errors make the totals
+  const json by = eval_json(model, data, "--by-speaker --worst 0")["by_speaker"];
+  REQUIRE(by.size() == 2);
+  CHECK(by[0]["utterances"].get<int>() + by[1]["utterances"].get<int>() == 6);
+  CHECK(by[0]["cer"].get<double>() >= by[1]["cer"].get<double>());
+  CHECK((by[0]["speaker"] == "odd" || by[0]["speaker"] == "even"));
   // the text report names the worst utterances with reference and hypothesis
   REQUIRE(run(cli() + " eval --model " + model + " --data " + data + " --threads 2 2>&1", &out) == 0);
   CHECK(out.find("CER ") != std::string::npos);

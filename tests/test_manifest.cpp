@@ -38,6 +38,8 @@ TEST_CASE("manifest: fields, relative paths, offsets and durations") {
   CHECK(m[0].audio_path == "/data/set/clips/a.wav");
   CHECK(m[0].label == "yes");
   CHECK(!m[0].text);
+  CHECK(m[0].speaker.empty());
+  CHECK(m[1].speaker == "7");  // a number is kept as its text
   CHECK(m[0].offset == 0);
   CHECK(m[0].duration == 1.5);
   CHECK(m[0].line == 1);
@@ -77,6 +79,8 @@ TEST_CASE("manifest: every malformed line is an error naming the manifest and th
       {"{\"audio_filepath\": 3, \"label\": \"yes\"}", "'audio_filepath' must be a string, got number"},
       {"{\"audio_filepath\": \"a\\u0000b.wav\", \"label\": \"yes\"}", "NUL"},
       {"{\"audio_filepath\": \"a.wav\"}", "needs a 'label', a 'text' or 'keywords'"},
+      {"{\"audio_filepath\": \"a.wav\", \"label\": \"yes\", \"speaker\": [1]}",
+       "'speaker' must be a string or a number, got array"},
       {"{\"audio_filepath\": \"a.wav\", \"duration\": 1}", "needs a 'label', a 'text' or 'keywords'"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": 5}", "'label' must be a string, got number"},
       {"{\"audio_filepath\": \"a.wav\", \"label\": \"\"}", "'label' is empty"},

@@ -30,6 +30,7 @@ struct EvalArgs {
   int threads = 0;
   bool json = false;
   bool stream = false;  // also play the split back to back through a stream session
+  bool by_speaker = false;  // ctc: errors per speaker
   std::string streams;  // a manifest of recordings with "keywords"
   double target_fa_per_hour = 0;
   bool calibrate = false;  // store the calibrated threshold in the model
@@ -111,6 +112,7 @@ void run_eval(const EvalArgs& a) {
     if (a.batch_flag->count() > 0) e.batch = a.batch;
     e.json = a.json;
     e.stream = a.stream;
+    e.by_speaker = a.by_speaker;
     return eval_ctc(model, e);
   }
   if (!c.frames_input() || !c.classes_head())
@@ -204,6 +206,7 @@ void add_eval_command(CLI::App& app) {
   a->batch_flag = cmd->add_option("--batch", a->batch, "clips per forward pass [classify 32, ctc 16]");
   a->ctc.decode.add_to(cmd, false);
   cmd->add_option("--worst", a->ctc.worst, "ctc: how many of the worst utterances to list");
+  cmd->add_flag("--by-speaker", a->by_speaker, "ctc: CER and WER per speaker (the manifest's \"speaker\")");
   cmd->add_option_function<double>(
          "--chunk-ms", [a](double ms) { if (!(ms > 0)) fail_usage("--chunk-ms must be positive"); a->ctc.chunk_s = ms / 1000; },
          "ctc, --stream: audio per chunk fed to the stream sessions, ms")

@@ -46,6 +46,12 @@ void eval_ctc(const Model& model, const CtcEvalArgs& a) {
       worst.push_back({{"audio_filepath", set.paths[r.index]}, {"reference", r.reference}, {"hypothesis", r.hypothesis},
                        {"word_edits", r.word_edits}, {"char_edits", r.char_edits}});
     j["worst"] = worst;
+    if (a.by_speaker) {
+      nlohmann::json groups = nlohmann::json::array();
+      for (const CtcGroupErrors& g : m.by_speaker(set))
+        groups.push_back({{"speaker", g.name}, {"utterances", g.utterances}, {"cer", g.cer()}, {"wer", g.wer()}});
+      j["by_speaker"] = groups;
+    }
     std::printf("%s\n", j.dump().c_str());
     return;
   }
@@ -62,6 +68,12 @@ void eval_ctc(const Model& model, const CtcEvalArgs& a) {
                 "from the offline ones\n",
                 1000 * a.chunk_s, 100 * sm.metrics.cer(), 100 * sm.metrics.wer(), static_cast<long long>(sm.differs),
                 static_cast<long long>(m.utterances));
+  if (a.by_speaker) {
+    std::printf("by speaker (highest CER first):\n");
+    for (const CtcGroupErrors& g : m.by_speaker(set))
+      std::printf("  %-32s %4lld utterances  CER %6.2f%%  WER %6.2f%%\n", g.name.empty() ? "(none)" : g.name.c_str(),
+                  static_cast<long long>(g.utterances), 100 * g.cer(), 100 * g.wer());
+  }
   const auto worst = m.worst(static_cast<size_t>(a.worst));
   if (!worst.empty()) std::printf("worst utterances:\n");
   for (const CtcUtteranceResult& r : worst)

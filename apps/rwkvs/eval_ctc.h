@@ -13,7 +13,7 @@ struct CtcEvalArgs {
   int64_t batch = 16;
   CtcDecodeFlags decode;  // --beam, --beam-top-k, --lm, --lm-weight, --length-bonus
   int worst = 5;
-  bool json = false, stream = false;
+  bool json = false, stream = false, by_speaker = false;
   double chunk_s = 0.1;
 };
 

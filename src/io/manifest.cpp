@@ -102,6 +102,12 @@ ManifestEntry parse_line(std::string_view line_text, size_t line, const std::str
   entry.label = string_field(object, "label", at);
   entry.text = string_field(object, "text", at);
   if (object.contains("keywords")) entry.keywords = keyword_spans(object.at("keywords"), at);
+  if (object.contains("speaker")) {
+    const json& sp = object.at("speaker");
+    if (sp.is_string()) entry.speaker = sp.get<std::string>();
+    else if (sp.is_number()) entry.speaker = sp.dump();
+    else if (!sp.is_null()) fail(at, "'speaker' must be a string or a number, got ", sp.type_name());
+  }
   if (!entry.label && !entry.text && !entry.keywords) fail(at, "needs a 'label', a 'text' or 'keywords'");
   if (entry.label && entry.label->empty()) fail(at, "'label' is empty");
   if (object.contains("offset")) entry.offset = seconds_field(object, "offset", at);

@@ -27,6 +27,7 @@ struct ManifestEntry {
   double offset = 0;                 // seconds, >= 0
   std::optional<double> duration;    // seconds, >= 0; empty = to the end of the file
   std::optional<std::vector<KeywordSpan>> keywords;  // "keywords", sorted by start, when present
+  std::string speaker;               // "speaker" (a string, or a number written as text); "" when absent
   size_t line = 0;                   // 1-based line number in the manifest
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -34,6 +35,24 @@ std::vector<CtcUtteranceResult> CtcMetrics::worst(size_t n) const {
   });
   r.resize(std::min(n, r.size()));
   return r;
+}
+
+std::vector<CtcGroupErrors> CtcMetrics::by_speaker(const UtteranceSet& set) const {
+  std::map<std::string, CtcGroupErrors> groups;
+  for (const CtcUtteranceResult& r : results) {
+    const std::string& name = r.index < set.speakers.size() ? set.speakers[r.index] : std::string();
+    CtcGroupErrors& g = groups[name];
+    g.name = name;
+    ++g.utterances;
+    g.char_edits += r.char_edits;
+    g.ref_chars += r.ref_chars;
+    g.word_edits += r.word_edits;
+    g.ref_words += r.ref_words;
+  }
+  std::vector<CtcGroupErrors> out;
+  for (auto& [name, g] : groups) out.push_back(g);
+  std::stable_sort(out.begin(), out.end(), [](const CtcGroupErrors& a, const CtcGroupErrors& b) { return a.cer() > b.cer(); });
+  return out;
 }
 
 CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const UtteranceSet& set, int64_t batch,
@@ -94,6 +113,7 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
       r.char_edits = ce.edits();
       r.word_edits = we.edits();
       r.ref_words = we.reference_length;
+      r.ref_chars = ce.reference_length;
       m.char_edits += ce.edits();
       m.ref_chars += ce.reference_length;
       m.word_edits += we.edits();

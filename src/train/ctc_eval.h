@@ -21,7 +21,15 @@ namespace rwkvs {
 struct CtcUtteranceResult {
   size_t index = 0;  // into the UtteranceSet
   std::string reference, hypothesis;
-  int64_t char_edits = 0, word_edits = 0, ref_words = 0;
+  int64_t char_edits = 0, word_edits = 0, ref_words = 0, ref_chars = 0;
+};
+
+// CER and WER of one group of utterances (e.g. one speaker's).
+struct CtcGroupErrors {
+  std::string name;
+  int64_t utterances = 0, char_edits = 0, ref_chars = 0, word_edits = 0, ref_words = 0;
+  double cer() const { return ref_chars ? static_cast<double>(char_edits) / ref_chars : 0.0; }
+  double wer() const { return ref_words ? static_cast<double>(word_edits) / ref_words : 0.0; }
 };
 
 struct CtcMetrics {
@@ -40,6 +48,8 @@ struct CtcMetrics {
   nlohmann::json to_json(const std::string& prefix) const;
   // The n utterances with the most word errors (then character errors), worst first; none without errors.
   std::vector<CtcUtteranceResult> worst(size_t n) const;
+  // The errors per speaker of 'set' (its manifest's "speaker"; "" for lines without one), highest CER first.
+  std::vector<CtcGroupErrors> by_speaker(const UtteranceSet& set) const;
 };
 
 struct CtcDecodeSettings {

@@ -52,6 +52,7 @@ UtteranceSet load_utterances(const std::string& manifest, double sample_rate, co
     set.texts.push_back(std::move(text));
     set.paths.push_back(e.audio_path);
     set.lines.push_back(e.line);
+    set.speakers.push_back(e.speaker);
     if (entries.size() >= 2000 && (i + 1) % 1000 == 0) {
       std::printf("  %s: loaded %zu/%zu utterances\n", what.c_str(), i + 1, entries.size());
       std::fflush(stdout);

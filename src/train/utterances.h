@@ -13,6 +13,7 @@ struct UtteranceSet {
   std::vector<std::string> texts;         // normalised transcripts
   std::vector<std::string> paths;
   std::vector<size_t> lines;              // manifest line of each utterance
+  std::vector<std::string> speakers;      // the manifest's "speaker" of each ("" when absent)
   double seconds = 0;                     // audio in all
 };
 
