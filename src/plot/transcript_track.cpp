@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "src/plot/stream_records.h"
 
 namespace rwkvs {
 
@@ -107,35 +108,13 @@ StreamOutputKind stream_output_kind(const std::string& path) {
 }
 
 TranscriptTrack read_transcript(const std::string& path) {
-  std::ifstream in(path);
-  RWKVS_CHECK(in, "cannot open CTC stream file '", path, "'");
   TranscriptTrack track;
-  bool have_header = false;
-  std::string text;
-  long line_no = 0;
-  while (std::getline(in, text)) {
-    ++line_no;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(line_no);
-    const json rec = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!rec.is_object()) fail(where, ": not a JSON object");
-    const auto type_it = rec.find("type");
-    if (type_it == rec.end() || !type_it->is_string()) fail(where, ": no string \"type\"");
-    const std::string type = type_it->get<std::string>();
-    if (!have_header) {
-      if (type != "header")
-        fail(where, ": the first record must be the header ({\"type\":\"header\",\"task\":\"ctc\",...}), ",
-             "found type '", type, "'");
-      read_header(rec, where, track);
-      have_header = true;
-    } else if (type == "header") {
-      fail(where, ": a second header");
-    } else if (type == "final") {
-      read_final(rec, where, track);
-    }  // partial, summary, ...: nothing to draw
-  }
-  RWKVS_CHECK(!in.bad(), "error reading CTC stream file '", path, "'");
-  RWKVS_CHECK(have_header, "CTC stream file '", path, "' is empty (expected a header line first)");
+  read_stream_records(
+      path, "CTC stream file", "{\"type\":\"header\",\"task\":\"ctc\",...}",
+      [&](const json& rec, const std::string& where) { read_header(rec, where, track); },
+      [&](const std::string& type, const json& rec, const std::string& where) {
+        if (type == "final") read_final(rec, where, track);  // partial, summary, ...: nothing to draw
+      });
   return track;
 }
 
