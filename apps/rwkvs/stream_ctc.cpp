@@ -53,7 +53,8 @@ class CtcStreamRun {
       Timer t;
       session_.accept_waveform(source_.sample_rate(), samples.data(), samples.size());
       process();
-      const CtcSegment partial = transcriber_.partial();
+      // The open segment's decode is only worth its cost when partials are printed.
+      const CtcSegment partial = s_.partials ? transcriber_.partial() : CtcSegment{};
       record(t.seconds());
       print(partial);
     });
@@ -99,7 +100,7 @@ class CtcStreamRun {
 
   void print(const CtcSegment& partial) {
     print_finals();
-    if (s_.partials && !partial.text.empty() && partial.text != last_partial_) {
+    if (!partial.text.empty() && partial.text != last_partial_) {
       print_line(JsonLine("partial")
                      .integer("segment", partial.index)
                      .number("start", partial.start_s, 9)

@@ -55,6 +55,28 @@ std::vector<CtcGroupErrors> CtcMetrics::by_speaker(const UtteranceSet& set) cons
   return out;
 }
 
+namespace {
+
+// Scores one utterance's hypothesis against its reference into m: its result and the totals.
+void add_scored(CtcMetrics& m, size_t index, const std::string& reference, std::string hypothesis) {
+  CtcUtteranceResult r;
+  r.index = index;
+  r.reference = reference;
+  r.hypothesis = std::move(hypothesis);
+  const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
+  r.char_edits = ce.edits();
+  r.word_edits = we.edits();
+  r.ref_words = we.reference_length;
+  r.ref_chars = ce.reference_length;
+  m.char_edits += r.char_edits;
+  m.ref_chars += r.ref_chars;
+  m.word_edits += r.word_edits;
+  m.ref_words += r.ref_words;
+  m.results.push_back(std::move(r));
+}
+
+}  // namespace
+
 CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const UtteranceSet& set, int64_t batch,
                         const ForwardOptions& fopt, size_t max_utterances, const CtcDecodeSettings& decode) {
   const ModelConfig& c = engine.config();
@@ -105,20 +127,7 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
         log_softmax_row(logits.data() + (static_cast<int64_t>(j) * T + t) * V, V, log_probs.data() + t * V);
       const CtcHypothesis hyp = decode.beam <= 1 ? ctc_greedy_decode(log_probs.data(), len, V)
                                                  : ctc_beam_search(log_probs.data(), len, V, beam, decode.lm).front();
-      CtcUtteranceResult r;
-      r.index = i + j;
-      r.reference = set.texts[i + j];
-      r.hypothesis = ctc_text(hyp.ids, c.labels);
-      const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
-      r.char_edits = ce.edits();
-      r.word_edits = we.edits();
-      r.ref_words = we.reference_length;
-      r.ref_chars = ce.reference_length;
-      m.char_edits += ce.edits();
-      m.ref_chars += ce.reference_length;
-      m.word_edits += we.edits();
-      m.ref_words += we.reference_length;
-      m.results.push_back(std::move(r));
+      add_scored(m, i + j, set.texts[i + j], ctc_text(hyp.ids, c.labels));
     }
   }
   m.utterances = static_cast<int64_t>(n);
@@ -190,17 +199,8 @@ CtcStreamedMetrics evaluate_ctc_streamed(const std::shared_ptr<const StreamModel
     }
     for (size_t k = 0; k < group.size(); ++k) {
       const CtcUtteranceResult& off = offline.results[first + k];
-      CtcUtteranceResult r = off;
-      r.hypothesis = ctc_text(group[k]->hypothesis().ids, model->labels());
-      const EditCounts ce = char_errors(r.reference, r.hypothesis), we = word_errors(r.reference, r.hypothesis);
-      r.char_edits = ce.edits();
-      r.word_edits = we.edits();
-      out.metrics.char_edits += ce.edits();
-      out.metrics.ref_chars += ce.reference_length;
-      out.metrics.word_edits += we.edits();
-      out.metrics.ref_words += we.reference_length;
-      out.differs += r.hypothesis != off.hypothesis;
-      out.metrics.results.push_back(std::move(r));
+      add_scored(out.metrics, off.index, off.reference, ctc_text(group[k]->hypothesis().ids, model->labels()));
+      out.differs += out.metrics.results.back().hypothesis != off.hypothesis;
     }
   }
   out.metrics.utterances = static_cast<int64_t>(n);
