@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "base/error.h"
 #include "frontends/audio/audio_file.h"
@@ -22,6 +23,18 @@ std::vector<float> load_clip(const AudioExample& ex, double target_rate, double*
   if (a.sample_rate != target_rate) {
     if (resampled_from) *resampled_from = a.sample_rate;
     clip = resample(clip.data(), clip.size(), a.sample_rate, target_rate);
+  }
+  return clip;
+}
+
+std::vector<float> load_clip_noting_resampling(const AudioExample& ex, double target_rate, const std::string& what,
+                                               bool* noted) {
+  double from = 0;
+  std::vector<float> clip = load_clip(ex, target_rate, &from);
+  if (from > 0 && !*noted) {
+    std::fprintf(stderr, "note: %s%sresampling audio from %g Hz to the model's %g Hz (e.g. '%s')\n", what.c_str(),
+                 what.empty() ? "" : ": ", from, target_rate, ex.path.c_str());
+    *noted = true;
   }
   return clip;
 }

@@ -13,4 +13,10 @@ namespace rwkvs {
 // an empty clip.
 std::vector<float> load_clip(const AudioExample& ex, double target_rate, double* resampled_from = nullptr);
 
+// load_clip, saying on stderr the first time a file of a set has to be resampled (*noted turns true):
+// "note: <what>: resampling audio from 8000 Hz to the model's 16000 Hz (e.g. 'a.wav')" ("<what>: "
+// left out when 'what' is empty).
+std::vector<float> load_clip_noting_resampling(const AudioExample& ex, double target_rate, const std::string& what,
+                                               bool* noted);
+
 }  // namespace rwkvs

@@ -15,13 +15,7 @@ ClipSet load_clips(const std::vector<AudioExample>& examples, double sample_rate
   for (size_t i = 0; i < examples.size(); ++i) {
     const AudioExample& ex = examples[i];
     if (ex.label < 0) fail(what, ": '", ex.path, "' has no label");
-    double from = 0;
-    set.waves.push_back(load_clip(ex, sample_rate, &from));
-    if (from > 0 && !noted) {
-      std::fprintf(stderr, "note: %s: resampling audio from %g Hz to the model's %g Hz (e.g. '%s')\n", what.c_str(),
-                   from, sample_rate, ex.path.c_str());
-      noted = true;
-    }
+    set.waves.push_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
     set.labels.push_back(ex.label);
     set.paths.push_back(ex.path);
     if (examples.size() >= 2000 && (i + 1) % 1000 == 0) {

@@ -73,13 +73,7 @@ void append_mulaw(const std::vector<float>& samples, std::vector<uint8_t>& q) {
 std::vector<uint8_t> load_stream(const std::vector<AudioExample>& examples, double rate, bool& noted) {
   std::vector<uint8_t> q;
   for (size_t i = 0; i < examples.size(); ++i) {
-    double from = 0;
-    const std::vector<float> clip = load_clip(examples[i], rate, &from);
-    if (from > 0 && !noted) {
-      std::fprintf(stderr, "note: resampling audio from %g Hz to the model's %g Hz (e.g. '%s')\n", from, rate,
-                   examples[i].path.c_str());
-      noted = true;
-    }
+    const std::vector<float> clip = load_clip_noting_resampling(examples[i], rate, "", &noted);
     append_mulaw(clip, q);
     if (examples.size() >= 2000 && (i + 1) % 1000 == 0) {
       std::printf("  loaded %zu/%zu files\n", i + 1, examples.size());

@@ -41,13 +41,7 @@ UtteranceSet load_utterances(const std::string& manifest, double sample_rate, co
     ex.path = e.audio_path;
     ex.offset = e.offset;
     ex.duration = e.duration;
-    double from = 0;
-    set.waves.push_back(load_clip(ex, sample_rate, &from));
-    if (from > 0 && !noted) {
-      std::fprintf(stderr, "note: %s: resampling audio from %g Hz to the model's %g Hz (e.g. '%s')\n", what.c_str(),
-                   from, sample_rate, ex.path.c_str());
-      noted = true;
-    }
+    set.waves.push_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
     set.seconds += static_cast<double>(set.waves.back().size()) / sample_rate;
     set.texts.push_back(std::move(text));
     set.paths.push_back(e.audio_path);
