@@ -224,15 +224,19 @@ StreamEvalResult evaluate_recordings(std::shared_ptr<const StreamModel> model, s
   return r;
 }
 
-StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
-                                 const std::vector<std::vector<float>>& clips, const std::vector<int32_t>& labels,
-                                 const StreamEvalOptions& o) {
+namespace {
+
+// The clips back to back as one recording: append(i, samples) adds clip i's samples.
+template <class Append>
+StreamEvalResult evaluate_back_to_back(std::shared_ptr<const StreamModel> model, size_t count,
+                                       const Append& append, const std::vector<int32_t>& labels,
+                                       const StreamEvalOptions& o) {
   require_keyword_model(*model);
-  if (clips.size() != labels.size()) fail("stream evaluation: ", clips.size(), " clips but ", labels.size(), " labels");
-  if (clips.empty()) fail("stream evaluation: no clips");
+  if (count != labels.size()) fail("stream evaluation: ", count, " clips but ", labels.size(), " labels");
+  if (count == 0) fail("stream evaluation: no clips");
   const std::vector<std::string>& names = model->labels();
   // Clip order: Fisher-Yates with the seed; spans in seconds on the stream's clock.
-  std::vector<size_t> order(clips.size());
+  std::vector<size_t> order(count);
   std::iota(order.begin(), order.end(), size_t{0});
   Rng rng(o.seed);
   for (size_t i = order.size(); i-- > 1;) std::swap(order[i], order[rng.below(i + 1)]);
@@ -243,12 +247,29 @@ StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
     if (labels[i] < 0 || static_cast<size_t>(labels[i]) >= names.size())
       fail("stream evaluation: clip ", i, " has label ", labels[i]);
     const double begin = static_cast<double>(all.samples.size()) / rate;
-    all.samples.insert(all.samples.end(), clips[i].begin(), clips[i].end());
+    append(i, all.samples);
     const std::string& name = names[static_cast<size_t>(labels[i])];
     if (!name.empty() && name[0] != '_')
       all.keywords.push_back({name, begin, static_cast<double>(all.samples.size()) / rate});
   }
   return evaluate_recordings(model, 1, [&](size_t) { return all; }, o);
+}
+
+}  // namespace
+
+StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
+                                 const std::vector<std::vector<float>>& clips, const std::vector<int32_t>& labels,
+                                 const StreamEvalOptions& o) {
+  const auto append = [&](size_t i, std::vector<float>& out) {
+    out.insert(out.end(), clips[i].begin(), clips[i].end());
+  };
+  return evaluate_back_to_back(std::move(model), clips.size(), append, labels, o);
+}
+
+StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model, const std::vector<Pcm16Clip>& clips,
+                                 const std::vector<int32_t>& labels, const StreamEvalOptions& o) {
+  const auto append = [&](size_t i, std::vector<float>& out) { clips[i].append_float(out, 0, clips[i].size()); };
+  return evaluate_back_to_back(std::move(model), clips.size(), append, labels, o);
 }
 
 }  // namespace rwkvs

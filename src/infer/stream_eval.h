@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "src/audio/pcm16_clip.h"
 #include "src/infer/detector.h"
 #include "src/infer/stream_session.h"
 #include "src/io/manifest.h"
@@ -85,5 +86,8 @@ StreamEvalResult evaluate_recordings(std::shared_ptr<const StreamModel> model, s
 StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model,
                                  const std::vector<std::vector<float>>& clips, const std::vector<int32_t>& labels,
                                  const StreamEvalOptions& options);
+// The same for stored 16-bit clips (a ClipSet's waves), turned into floats as they are joined.
+StreamEvalResult evaluate_stream(std::shared_ptr<const StreamModel> model, const std::vector<Pcm16Clip>& clips,
+                                 const std::vector<int32_t>& labels, const StreamEvalOptions& options);
 
 }  // namespace rwkvs

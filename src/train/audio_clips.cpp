@@ -15,7 +15,7 @@ ClipSet load_clips(const std::vector<AudioExample>& examples, double sample_rate
   for (size_t i = 0; i < examples.size(); ++i) {
     const AudioExample& ex = examples[i];
     if (ex.label < 0) fail(what, ": '", ex.path, "' has no label");
-    set.waves.push_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
+    set.waves.emplace_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
     set.labels.push_back(ex.label);
     set.paths.push_back(ex.path);
     if (examples.size() >= 2000 && (i + 1) % 1000 == 0) {
@@ -36,12 +36,29 @@ std::vector<std::vector<float>> load_noises(const std::vector<std::string>& path
   return out;
 }
 
+namespace {
+
+// Right-pads the features of each clip into one batch.
+void pad_into_batch(const std::vector<FeatureMatrix>& feats, int64_t F, FrameBatch& out) {
+  int64_t T = 1;
+  for (const FeatureMatrix& m : feats) T = std::max(T, m.rows);
+  out.B = static_cast<int64_t>(feats.size());
+  out.T = T;
+  out.F = F;
+  out.frames.assign(out.B * T * F, 0.0f);
+  out.lengths.resize(out.B);
+  for (int64_t b = 0; b < out.B; ++b) {
+    out.lengths[b] = std::max<int64_t>(1, feats[b].rows);
+    std::copy(feats[b].data.begin(), feats[b].data.end(), out.frames.begin() + b * T * F);
+  }
+}
+
+}  // namespace
+
 void featurize_batch(const FeaturePipeline& pipeline, const std::vector<const std::vector<float>*>& waves,
                      FrameBatch& out) {
-  const int64_t F = pipeline.dim();
   const int64_t min_len = pipeline.geometry().length;
   std::vector<FeatureMatrix> feats(waves.size());
-  int64_t T = 1;
 #pragma omp parallel for schedule(dynamic) if (waves.size() > 1)
   for (size_t i = 0; i < waves.size(); ++i) {
     const std::vector<float>& w = *waves[i];
@@ -53,16 +70,22 @@ void featurize_batch(const FeaturePipeline& pipeline, const std::vector<const st
       feats[i] = compute_features(pipeline, padded.data(), min_len);
     }
   }
-  for (const FeatureMatrix& m : feats) T = std::max(T, m.rows);
-  out.B = static_cast<int64_t>(waves.size());
-  out.T = T;
-  out.F = F;
-  out.frames.assign(out.B * T * F, 0.0f);
-  out.lengths.resize(out.B);
-  for (int64_t b = 0; b < out.B; ++b) {
-    out.lengths[b] = std::max<int64_t>(1, feats[b].rows);
-    std::copy(feats[b].data.begin(), feats[b].data.end(), out.frames.begin() + b * T * F);
+  pad_into_batch(feats, pipeline.dim(), out);
+}
+
+void featurize_batch(const FeaturePipeline& pipeline, const std::vector<const Pcm16Clip*>& waves, FrameBatch& out) {
+  const int64_t min_len = pipeline.geometry().length;
+  std::vector<FeatureMatrix> feats(waves.size());
+#pragma omp parallel for schedule(dynamic) if (waves.size() > 1)
+  for (size_t i = 0; i < waves.size(); ++i) {
+    const Pcm16Clip& clip = *waves[i];
+    // A clip too short for one frame: silence after it, as above.
+    const int64_t n = std::max(static_cast<int64_t>(clip.size()), min_len);
+    std::vector<float> w(static_cast<size_t>(n), 0.0f);
+    clip.to_float(0, clip.size(), w.data());
+    feats[i] = compute_features(pipeline, w.data(), n);
   }
+  pad_into_batch(feats, pipeline.dim(), out);
 }
 
 }  // namespace rwkvs

@@ -71,7 +71,7 @@ ClassifyMetrics evaluate_classifier(Engine& engine, const FeaturePipeline& featu
   double loss_sum = 0;
   for (size_t i = 0; i < clips.waves.size(); i += batch) {
     const size_t n = std::min<size_t>(batch, clips.waves.size() - i);
-    std::vector<const std::vector<float>*> waves;
+    std::vector<const Pcm16Clip*> waves;
     for (size_t j = 0; j < n; ++j) waves.push_back(&clips.waves[i + j]);
     featurize_batch(features, waves, fb);
     const std::vector<float> logits = engine.logits(ModelInput{nullptr, fb.frames.data()}, fb.B, fb.T, fopt);

@@ -105,22 +105,22 @@ class ClassifyTask : public TrainTask {
       const size_t i = rng.below(train_.waves.size());
       augmented_[b].clear();
       if (o_.augment && rng.uniform() < o_.augmentation.context_prob) {
-        const std::vector<float>& prev = train_.waves[rng.below(train_.waves.size())];
+        const Pcm16Clip& prev = train_.waves[rng.below(train_.waves.size())];
         const auto max_len = static_cast<size_t>(o_.augmentation.context_s * frontend_.sample_rate());
         const size_t len = std::min(prev.size(), static_cast<size_t>(rng.below(max_len + 1)));
-        augmented_[b].assign(prev.end() - static_cast<std::ptrdiff_t>(len), prev.end());
+        prev.append_float(augmented_[b], prev.size() - len, len);
       }
       if (!streams_.empty() && rng.uniform() < o_.stream_crops.prob) {
         draw_stream_row(b, rng);
         continue;
       }
       crop_[b] = Crop{};
-      const std::vector<float>& clip = train_.waves[i];
+      train_.waves[i].to_float(clip_);
       const size_t keep = o_.augment && rng.uniform() < o_.augmentation.tail_prob
-                              ? tail_cut_length(clip, frontend_.sample_rate(), o_.augmentation.tail_min_s,
+                              ? tail_cut_length(clip_, frontend_.sample_rate(), o_.augmentation.tail_min_s,
                                                 o_.augmentation.tail_max_s, rng)
-                              : clip.size();
-      augmented_[b].insert(augmented_[b].end(), clip.begin(), clip.begin() + static_cast<std::ptrdiff_t>(keep));
+                              : clip_.size();
+      augmented_[b].insert(augmented_[b].end(), clip_.begin(), clip_.begin() + static_cast<std::ptrdiff_t>(keep));
       labels_[b] = train_.labels[i];
       if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
     }
@@ -251,6 +251,7 @@ class ClassifyTask : public TrainTask {
   std::vector<std::vector<float>> noises_;
   const Model* model_ = nullptr;  // the model being trained (attach_model)
   std::vector<uint64_t> spec_seeds_;
+  std::vector<float> clip_;  // the drawn clip as floats
   std::vector<std::vector<float>> augmented_;
   std::vector<int32_t> labels_;
   // Running speech for training, and which rows of the batch are crops of it.

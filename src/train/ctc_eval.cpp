@@ -91,7 +91,7 @@ CtcMetrics evaluate_ctc(Engine& engine, const FeaturePipeline& features, const U
   std::vector<int64_t> lengths;
   for (size_t i = 0; i < n; i += static_cast<size_t>(batch)) {
     const size_t count = std::min<size_t>(static_cast<size_t>(batch), n - i);
-    std::vector<const std::vector<float>*> waves;
+    std::vector<const Pcm16Clip*> waves;
     for (size_t j = 0; j < count; ++j) waves.push_back(&set.waves[i + j]);
     featurize_batch(features, waves, fb);
     int64_t T = 0;
@@ -138,12 +138,12 @@ namespace {
 
 // One utterance being streamed: its session, its decoder and how much of its audio went in.
 struct StreamedUtterance {
-  StreamedUtterance(const std::shared_ptr<const StreamModel>& model, const std::vector<float>& wave,
+  StreamedUtterance(const std::shared_ptr<const StreamModel>& model, const Pcm16Clip& wave,
                     const CtcDecodeSettings& decode)
       : session(model, StepMode::frame), greedy(model->num_classes()) {
     if (decode.beam > 1) beams.emplace(model->num_classes(), decode.beam_search(), decode.lm);
     // The offline path pads a clip shorter than one window with silence: so does the stream.
-    audio = wave;
+    wave.to_float(audio);
     const auto min_len = static_cast<size_t>(model->features().geometry().length);
     if (audio.size() < min_len) audio.resize(min_len, 0.0f);
   }

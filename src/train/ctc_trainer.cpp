@@ -97,7 +97,7 @@ class CtcTask : public TrainTask {
     for (int64_t b = 0; b < B; ++b) {
       const size_t u = usable_[(first + static_cast<size_t>(b)) % n];
       rows_[b] = u;
-      augmented_[b] = train_.waves[u];
+      train_.waves[u].to_float(augmented_[b]);
       if (o_.augment) augment_clip(augmented_[b], noises_, o_.augmentation, frontend_.sample_rate(), rng);
     }
     std::vector<const std::vector<float>*> waves;

@@ -7,7 +7,7 @@
 
 namespace rwkvs {
 
-void set_input_norm(Model& model, const FeaturePipeline& features, const std::vector<std::vector<float>>& waves,
+void set_input_norm(Model& model, const FeaturePipeline& features, const std::vector<Pcm16Clip>& waves,
                     const std::string& data) {
   const int64_t F = features.dim();
   const int s = model.config().frame_stack;
@@ -15,7 +15,9 @@ void set_input_norm(Model& model, const FeaturePipeline& features, const std::ve
               model.config().input_dim);
   std::vector<double> sum(F, 0.0), sum2(F, 0.0);
   int64_t frames = 0;
-  for (const auto& w : waves) {
+  std::vector<float> w;
+  for (const Pcm16Clip& clip : waves) {
+    clip.to_float(w);
     const FeatureMatrix m = compute_features(features, w.data(), static_cast<int64_t>(w.size()));
     for (int64_t r = 0; r < m.rows; ++r)
       for (int64_t f = 0; f < F; ++f) {

@@ -6,13 +6,14 @@
 #include <vector>
 
 #include "frontends/audio/feature_pipeline.h"
+#include "src/audio/pcm16_clip.h"
 #include "src/model/model.h"
 
 namespace rwkvs {
 
-// Measures the statistics on 'waves' through 'features' and writes them into the model. Error
-// naming 'data' when no wave is long enough for one frame.
-void set_input_norm(Model& model, const FeaturePipeline& features, const std::vector<std::vector<float>>& waves,
+// Measures the statistics on 'waves' (each turned into floats in turn) through 'features' and
+// writes them into the model. Error naming 'data' when no wave is long enough for one frame.
+void set_input_norm(Model& model, const FeaturePipeline& features, const std::vector<Pcm16Clip>& waves,
                     const std::string& data);
 
 }  // namespace rwkvs

@@ -41,7 +41,7 @@ UtteranceSet load_utterances(const std::string& manifest, double sample_rate, co
     ex.path = e.audio_path;
     ex.offset = e.offset;
     ex.duration = e.duration;
-    set.waves.push_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
+    set.waves.emplace_back(load_clip_noting_resampling(ex, sample_rate, what, &noted));
     set.seconds += static_cast<double>(set.waves.back().size()) / sample_rate;
     set.texts.push_back(std::move(text));
     set.paths.push_back(e.audio_path);

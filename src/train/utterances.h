@@ -1,15 +1,19 @@
 #pragma once
 // Transcribed speech for CTC: a JSON-lines manifest whose every line has "text", decoded into
 // memory at the model's sample rate, with the transcripts normalised (frontends/text/transcript.h).
+// The audio is held as 16-bit samples (src/audio/pcm16_clip.h: half the memory of float32, exact
+// for 16-bit sources) and turned into floats only while a batch is built.
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "src/audio/pcm16_clip.h"
 
 namespace rwkvs {
 
 struct UtteranceSet {
   std::string source;                     // the manifest
-  std::vector<std::vector<float>> waves;  // mono samples
+  std::vector<Pcm16Clip> waves;           // mono samples, 16-bit
   std::vector<std::string> texts;         // normalised transcripts
   std::vector<std::string> paths;
   std::vector<size_t> lines;              // manifest line of each utterance
