@@ -67,9 +67,25 @@ TEST_CASE("a loud clip labelled _unknown_ is a false alarm; a quiet 'yes' clip i
   CHECK(r.table().find("found 1 of 2 keywords (50.00%), 1 false alarms") != std::string::npos);
 }
 
+TEST_CASE("16-bit stored clips (a ClipSet's waves) score as their floats do") {
+  const auto model = loud_model();
+  std::vector<Pcm16Clip> stored = {Pcm16Clip(loud_clip(1)), Pcm16Clip(quiet_clip(2)), Pcm16Clip(loud_clip(3))};
+  std::vector<std::vector<float>> floats(stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) stored[i].to_float(floats[i]);
+  const std::vector<int32_t> labels = {1, 0, 0};
+  StreamEvalOptions o;
+  o.seed = 5;
+  const StreamEvalResult a = evaluate_stream(model, floats, labels, o);
+  const StreamEvalResult b = evaluate_stream(model, stored, labels, o);
+  CHECK(b.to_json() == a.to_json());
+  CHECK(b.at.found == a.at.found);
+  CHECK(b.at.false_alarms == a.at.false_alarms);
+}
+
 TEST_CASE("bad input is an error") {
   const auto model = loud_model();
-  CHECK_THROWS_AS(evaluate_stream(model, {}, {}, StreamEvalOptions{}), Error);
+  CHECK_THROWS_AS(evaluate_stream(model, std::vector<std::vector<float>>{}, {}, StreamEvalOptions{}), Error);
+  CHECK_THROWS_AS(evaluate_stream(model, std::vector<Pcm16Clip>{}, {}, StreamEvalOptions{}), Error);
   CHECK_THROWS_AS(evaluate_stream(model, {quiet_clip(1)}, {}, StreamEvalOptions{}), Error);
   CHECK_THROWS_AS(evaluate_stream(model, {quiet_clip(1)}, {7}, StreamEvalOptions{}), Error);
   StreamEvalOptions o;
