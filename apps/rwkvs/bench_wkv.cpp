@@ -1,6 +1,6 @@
 // rwkvs bench wkv: the chunked WKV-4 kernel, forward and forward+backward, after checking it
 // against the sequential reference on a prefix of the same inputs. --device cuda runs the GPU
-// twin instead (bench_wkv_cuda.cpp).
+// twin instead (bench_wkv_cuda.cpp); --arch rwkv7 the WKV-7 kernel (bench_wkv7.cpp).
 #include "apps/rwkvs/bench_wkv.h"
 
 #include <algorithm>
@@ -100,10 +100,15 @@ double check_against_reference(const WkvBenchArgs& a, const float* w, const floa
   return worst;
 }
 
-void run_bench_wkv(const WkvBenchArgs& a) {
+void run_bench_wkv(WkvBenchArgs a) {
   if (a.B < 1 || a.T < 1 || a.C < 1) fail_usage("--B, --T and --C must be positive");
-  if (a.chunk < 1) fail_usage("--chunk must be >= 1");
+  if (a.chunk < 0) fail_usage("--chunk must be >= 1 (or 0 for the kernel's default)");
   set_num_threads(a.threads);
+  if (a.arch == "rwkv7") {
+    run_bench_wkv7(a);
+    return;
+  }
+  if (a.chunk == 0) a.chunk = kernels::Wkv4Options{}.chunk_len;
   if (a.device == "cuda") {
     run_bench_wkv_cuda(a);
     return;
@@ -148,11 +153,13 @@ void run_bench_wkv(const WkvBenchArgs& a) {
 
 void add_bench_wkv(CLI::App& bench) {
   auto a = std::make_shared<WkvBenchArgs>();
-  CLI::App* cmd = bench.add_subcommand("wkv", "WKV-4 kernel forward and forward+backward throughput");
+  CLI::App* cmd = bench.add_subcommand("wkv", "WKV kernel (RWKV-4 or RWKV-7) forward and forward+backward throughput");
+  cmd->add_option("--arch", a->arch, "rwkv4 or rwkv7")->check(CLI::IsMember({"rwkv4", "rwkv7"}))->capture_default_str();
   cmd->add_option("--B", a->B, "batch size")->capture_default_str();
   cmd->add_option("--T", a->T, "sequence length")->capture_default_str();
   cmd->add_option("--C", a->C, "channels")->capture_default_str();
-  cmd->add_option("--chunk", a->chunk, "chunk length L")->capture_default_str();
+  cmd->add_option("--head-size", a->head_size, "rwkv7: head size N (C / N heads)")->capture_default_str();
+  cmd->add_option("--chunk", a->chunk, "chunk length (0: 64 for rwkv4, 16 for rwkv7)")->capture_default_str();
   cmd->add_option("--threads", a->threads, "threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--repeat", a->repeat, "timed repetitions (best is reported)")->capture_default_str();
   cmd->add_flag("--json", a->json, "print one JSON object");

@@ -9,8 +9,10 @@
 namespace rwkvs::app {
 
 struct WkvBenchArgs {
+  std::string arch = "rwkv4";  // rwkv4 | rwkv7
   int64_t B = 1, T = 65536, C = 256;
-  int chunk = 64;
+  int64_t head_size = 64;  // rwkv7: N, with C / N heads
+  int chunk = 0;           // chunk length; 0: the kernel's default (64 for WKV-4, 16 for WKV-7)
   int threads = 0;
   int repeat = 3;
   bool json = false;
@@ -21,6 +23,9 @@ struct WkvBenchArgs {
 
 // The benchmark's inputs, identical on every device: w, u (C); k, v, gy (n = B*T*C).
 void fill_wkv_bench_inputs(const WkvBenchArgs& a, float* w, float* u, float* k, float* v, float* gy);
+
+// 'rwkvs bench wkv --arch rwkv7' on the CPU (bench_wkv7.cpp).
+void run_bench_wkv7(const WkvBenchArgs& a);
 
 // The GPU run of 'rwkvs bench wkv --device cuda' (a clear error when CUDA is absent).
 void run_bench_wkv_cuda(const WkvBenchArgs& a);

@@ -259,6 +259,18 @@ void SafetensorsReader::read_f32(const std::string& name, float* out, size_t n) 
   }
 }
 
+std::vector<double> SafetensorsReader::read_f64(const std::string& name) const {
+  const TensorEntry& t = at(name);
+  std::vector<double> out(t.numel);
+  if (t.dtype == "F64") {
+    read_bytes(data_start_ + t.begin, out.data(), t.numel * 8, name);
+    return out;
+  }
+  const std::vector<float> f = read_f32(name);
+  std::copy(f.begin(), f.end(), out.begin());
+  return out;
+}
+
 void write_safetensors(const std::string& path, const std::vector<TensorView>& tensors,
                        const Metadata& metadata) {
   nlohmann::ordered_json header;

@@ -50,6 +50,8 @@ class SafetensorsReader {
   std::vector<float> read_f32(const std::string& name) const;
   // Same, into out[0..n); n must equal the tensor's element count.
   void read_f32(const std::string& name, float* out, size_t n) const;
+  // The tensor as float64: F64 exactly, F32/F16/BF16 widened (for double-precision goldens).
+  std::vector<double> read_f64(const std::string& name) const;
 
  private:
   void read_bytes(size_t data_offset, void* out, size_t bytes, const std::string& name) const;
