@@ -14,4 +14,14 @@ template <class R>
 void matmul_backward(R* dinp, R* dweight, const R* dout, const R* inp, const R* weight, int64_t N, int64_t I,
                      int64_t O);
 
+// RWKV-7's LoRA matrices are stored (in, out): out (N, O) = inp (N, I) @ weight (I, O), or +=.
+template <class R>
+void matmul_nn_forward(R* out, const R* inp, const R* weight, int64_t N, int64_t I, int64_t O,
+                       bool accumulate = false);
+
+// dinp (N, I) += dout (N, O) @ weight (I, O)^T;  dweight (I, O) += inp^T @ dout. Either may be null.
+template <class R>
+void matmul_nn_backward(R* dinp, R* dweight, const R* dout, const R* inp, const R* weight, int64_t N, int64_t I,
+                        int64_t O);
+
 }  // namespace rwkvs::kernels

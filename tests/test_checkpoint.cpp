@@ -189,7 +189,7 @@ TEST_CASE("unknown, missing and misshapen tensors are refused, naming the tensor
   for (const TensorView& v : official_views(m))
     if (!contains(v.name, "blocks.")) only_emb.push_back(v);
   write_official(no_blocks, only_emb);
-  CHECK(contains(load_error(no_blocks), "has no blocks.0.ln1.weight: not an RWKV-4 checkpoint"));
+  CHECK(contains(load_error(no_blocks), "has no blocks.0.ln1.weight: not an RWKV checkpoint"));
 }
 
 TEST_CASE("files cached by the rwkv pip package are refused") {

@@ -65,6 +65,24 @@ void matmul_backward(R* dinp, R* dweight, const R* dout, const R* inp, const R* 
   if (dweight) gemm(CblasTrans, CblasNoTrans, O, I, N, R(1), dout, O, inp, I, R(1), dweight, I);
 }
 
+template <class R>
+void matmul_nn_forward(R* out, const R* inp, const R* weight, int64_t N, int64_t I, int64_t O, bool accumulate) {
+  gemm(CblasNoTrans, CblasNoTrans, N, O, I, R(1), inp, I, weight, O, accumulate ? R(1) : R(0), out, O);
+}
+
+template <class R>
+void matmul_nn_backward(R* dinp, R* dweight, const R* dout, const R* inp, const R* weight, int64_t N, int64_t I,
+                        int64_t O) {
+  if (dinp) gemm(CblasNoTrans, CblasTrans, N, I, O, R(1), dout, O, weight, O, R(1), dinp, I);
+  if (dweight) gemm(CblasTrans, CblasNoTrans, I, O, N, R(1), inp, I, dout, O, R(1), dweight, O);
+}
+
+template void matmul_nn_forward<float>(float*, const float*, const float*, int64_t, int64_t, int64_t, bool);
+template void matmul_nn_forward<double>(double*, const double*, const double*, int64_t, int64_t, int64_t, bool);
+template void matmul_nn_backward<float>(float*, float*, const float*, const float*, const float*, int64_t,
+                                        int64_t, int64_t);
+template void matmul_nn_backward<double>(double*, double*, const double*, const double*, const double*, int64_t,
+                                         int64_t, int64_t);
 template void matmul_forward<float>(float*, const float*, const float*, int64_t, int64_t, int64_t, bool);
 template void matmul_forward<double>(double*, const double*, const double*, int64_t, int64_t, int64_t, bool);
 template void matmul_backward<float>(float*, float*, const float*, const float*, const float*, int64_t, int64_t,

@@ -13,18 +13,21 @@ constexpr const char* kConfigKey = "rwkvs.config";
 
 std::string in_file(const SafetensorsReader& file) { return "load: '" + file.path() + "'"; }
 
-// time_mix_* are [1,1,C] in official files but [C] after the official inference code squeezes
-// them; time_decay/time_first the other way round. Accept both forms of these vectors only.
+// time_mix_* (and RWKV-7's x_*, w0, k_k, ...) are [1,1,C] in official files but [C] after the
+// official inference code squeezes them; time_decay/time_first the other way round. Accept both
+// forms of these vectors only.
+bool either_vector_form(const ParamInfo& p) { return p.name.find(".time_") != std::string::npos || is_mix_vector(p); }
+
 bool shape_accepted(const ParamInfo& p, const std::vector<int64_t>& got) {
   if (got == p.shape) return true;
-  if (p.name.find(".time_") == std::string::npos) return false;
+  if (!either_vector_form(p)) return false;
   const auto n = static_cast<int64_t>(p.numel);
   return got == std::vector<int64_t>{n} || got == std::vector<int64_t>{1, 1, n};
 }
 
 std::string expected_shape(const ParamInfo& p) {
   std::string s = shape_string(p.shape);
-  if (p.name.find(".time_") != std::string::npos) {
+  if (either_vector_form(p)) {
     const auto n = static_cast<int64_t>(p.numel);
     const std::vector<int64_t> other =
         p.shape.size() == 1 ? std::vector<int64_t>{1, 1, n} : std::vector<int64_t>{n};
@@ -90,9 +93,17 @@ ModelConfig infer_config(const SafetensorsReader& file) {
   c.vocab_size = static_cast<int>(emb.shape[0]);
   c.n_embd = static_cast<int>(emb.shape[1]);
   c.n_layer = count_blocks(file);
-  if (c.n_layer == 0) fail(in_file(file), " has no blocks.0.ln1.weight: not an RWKV-4 checkpoint");
+  if (c.n_layer == 0) fail(in_file(file), " has no blocks.0.ln1.weight: not an RWKV checkpoint");
   c.dim_att = static_cast<int>(matrix(file, "blocks.0.att.key.weight").shape[0]);
   c.dim_ffn = static_cast<int>(matrix(file, "blocks.0.ffn.key.weight").shape[0]);
+  if (file.find("blocks.0.att.r_k")) {  // RWKV-7 (x070): the ranks come from the LoRA shapes
+    c.arch = "rwkv7";
+    c.head_size = static_cast<int>(matrix(file, "blocks.0.att.r_k").shape[1]);
+    c.lora_w = static_cast<int>(matrix(file, "blocks.0.att.w1").shape[1]);
+    c.lora_a = static_cast<int>(matrix(file, "blocks.0.att.a1").shape[1]);
+    c.lora_g = static_cast<int>(matrix(file, "blocks.0.att.g1").shape[1]);
+    if (c.n_layer > 1) c.lora_v = static_cast<int>(matrix(file, "blocks.1.att.v1").shape[1]);
+  }
   c.tokenizer = c.vocab_size == 256 ? "bytes" : "ids";
   c.train_step = 0;
   c.validate(in_file(file));
@@ -129,8 +140,12 @@ Model load_model(const std::string& path) {
   const ParamLayout layout(config);
   check_layout(file, layout, "");
   std::vector<std::string> unknown;
-  for (const TensorEntry& t : file.tensors())
-    if (!layout.find(t.name)) unknown.push_back(t.name);
+  for (const TensorEntry& t : file.tensors()) {
+    // A freshly initialised official RWKV-7 trainer file holds block 0's value-residual LoRA,
+    // which the model never uses (block 0 sets v_first = v): accepted and ignored.
+    const bool unused_v0 = config.rwkv7() && t.name.starts_with("blocks.0.att.v") && t.name.size() == 15;
+    if (!layout.find(t.name) && !unused_v0) unknown.push_back(t.name);
+  }
   if (!unknown.empty()) {
     std::string list;
     for (size_t i = 0; i < unknown.size() && i < 5; ++i) {
@@ -139,7 +154,7 @@ Model load_model(const std::string& path) {
     }
     if (unknown.size() > 5) list += ", ... (" + std::to_string(unknown.size()) + " in all)";
     fail(in_file(file), " has unknown tensor(s) ", list,
-         ": not part of an RWKV-4 model with n_layer=", config.n_layer,
+         ": not part of an ", config.rwkv7() ? "RWKV-7" : "RWKV-4", " model with n_layer=", config.n_layer,
          " (optional/experimental keys such as pos_emb, head_q/head_k, ffnPre, tiny_*, "
          "att.qq change the model and are not supported)");
   }

@@ -23,11 +23,16 @@
 namespace rwkvs {
 
 struct ModelConfig {
+  std::string arch = "rwkv4";  // rwkv4 | rwkv7 (x070, ../shared/reference/rwkv7-spec.md)
   int n_layer = 0;     // L
   int n_embd = 0;      // C, residual width
   int dim_att = 0;     // A, time-mix width (C in every released RWKV-4)
   int dim_ffn = 0;     // F, channel-mix hidden width (4C in every released RWKV-4)
   int vocab_size = 0;  // V: token vocabulary (tokens input) and lm-head outputs; 0 when unused
+  // rwkv7 only: head size N (C / N heads) and the LoRA ranks of decay, in-context rate, value
+  // residual and gate (taken from the tensor shapes of a file; defaults: the official suggestion).
+  int head_size = 0;
+  int lora_w = 0, lora_a = 0, lora_v = 0, lora_g = 0;
   std::string input_kind = "tokens";  // tokens | frames
   std::string tokenizer = "bytes";    // tokens input: bytes | ids | mulaw
   int input_dim = 0;                  // frames input: values per position (frame_stack x features)
@@ -41,6 +46,8 @@ struct ModelConfig {
   nlohmann::json detector;
   int64_t train_step = 0;             // optimizer steps taken so far
 
+  bool rwkv7() const { return arch == "rwkv7"; }
+  int n_head() const { return rwkv7() ? n_embd / head_size : 0; }
   bool frames_input() const { return input_kind == "frames"; }
   bool classes_head() const { return head_kind == "classes"; }
   bool ctc_head() const { return head_kind == "ctc"; }
@@ -58,6 +65,9 @@ struct ModelConfig {
 
   // The RWKV-4 default shape with token input and an lm head: dim_att = C, dim_ffn = 4C.
   static ModelConfig rwkv4(int n_layer, int n_embd, int vocab_size);
+  // The RWKV-7 shape with token input and an lm head: dim_ffn = 4C, head size 64 (or C when C < 64),
+  // LoRA ranks as the official trainer suggests for C (max(32, round(k sqrt(C) / 32) * 32)).
+  static ModelConfig rwkv7(int n_layer, int n_embd, int vocab_size);
 };
 
 }  // namespace rwkvs

@@ -1,5 +1,5 @@
 #pragma once
-// The CPU backend of the model graph (src/model/rwkv4_graph.h): host memory and the kernels of
+// The CPU backend of the model graphs (src/model/rwkv4_graph.h, rwkv7_graph.h): host memory and the kernels of
 // kernels/*.h. Its GPU twin is src/model/cuda_ops.h; the graph is written once against either.
 #include <algorithm>
 #include <cstdint>
@@ -14,8 +14,10 @@
 #include "kernels/embedding.h"
 #include "kernels/layernorm.h"
 #include "kernels/matmul.h"
+#include "kernels/rwkv7_ops.h"
 #include "kernels/token_shift.h"
 #include "kernels/wkv4.h"
+#include "kernels/wkv7.h"
 #include "src/core/buffer.h"
 #include "src/model/state.h"
 
@@ -53,6 +55,25 @@ struct CpuOps {
   RWKVS_CPU_OP(add_bias_backward)
   RWKVS_CPU_OP(cross_entropy_forward)
   RWKVS_CPU_OP(cross_entropy_backward)
+  // RWKV-7 (src/model/rwkv7_graph.h)
+  RWKVS_CPU_OP(matmul_nn_forward)
+  RWKVS_CPU_OP(matmul_nn_backward)
+  RWKVS_CPU_OP(token_shift_lerp_forward)
+  RWKVS_CPU_OP(token_shift_lerp_backward)
+  RWKVS_CPU_OP(tanh_forward)
+  RWKVS_CPU_OP(tanh_backward)
+  RWKVS_CPU_OP(rwkv7_decay_forward)
+  RWKVS_CPU_OP(rwkv7_decay_backward)
+  RWKVS_CPU_OP(lerp_forward)
+  RWKVS_CPU_OP(lerp_backward)
+  RWKVS_CPU_OP(rwkv7_keys_forward)
+  RWKVS_CPU_OP(rwkv7_keys_backward)
+  RWKVS_CPU_OP(groupnorm_forward)
+  RWKVS_CPU_OP(groupnorm_backward)
+  RWKVS_CPU_OP(rwkv7_bonus_forward)
+  RWKVS_CPU_OP(rwkv7_bonus_backward)
+  RWKVS_CPU_OP(wkv7_forward)
+  RWKVS_CPU_OP(wkv7_backward)
 #undef RWKVS_CPU_OP
 
   template <class T>

@@ -1,12 +1,13 @@
 // Parameter initialisation: the official RWKV-4 recipe (spec §8) and the oracle's random test init.
+// RWKV-7 has its own (init_rwkv7.cpp).
 #include <cmath>
 #include <vector>
 
 #include "base/rng.h"
+#include "src/model/init_util.h"
 #include "src/model/model.h"
 
 namespace rwkvs {
-namespace {
 
 // Fills 'out' (rows x cols, row-major) with a matrix whose rows (rows <= cols) or columns
 // (rows > cols) are orthonormal, times 'gain': torch.nn.init.orthogonal_ semantics.
@@ -36,6 +37,8 @@ void fill_orthogonal(float* out, int64_t rows, int64_t cols, float gain, Rng& rn
       out[r * cols + c] = static_cast<float>(gain * x);
     }
 }
+
+namespace {
 
 // The time_* ramps shared by both recipes.
 void init_time_params(Model& model) {
@@ -69,6 +72,10 @@ void fill_const(float* p, int64_t n, float value) {
 }  // namespace
 
 void init_official(Model& model, uint64_t seed, float emb_scale) {
+  if (model.config().rwkv7()) {
+    init_rwkv7(model, seed, /*official=*/true, emb_scale);
+    return;
+  }
   Rng rng(seed);
   const ModelConfig& c = model.config();
   const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
@@ -100,6 +107,10 @@ void init_official(Model& model, uint64_t seed, float emb_scale) {
 }
 
 void init_random(Model& model, uint64_t seed) {
+  if (model.config().rwkv7()) {
+    init_rwkv7(model, seed, /*official=*/false, 1e-4f);
+    return;
+  }
   Rng rng(seed);
   init_time_params(model);
   for (const ParamInfo& p : model.layout().tensors()) {

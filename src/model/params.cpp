@@ -5,7 +5,7 @@
 namespace rwkvs {
 
 ParamLayout::ParamLayout(const ModelConfig& c) {
-  const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn, V = c.vocab_size;
+  const int64_t C = c.n_embd, V = c.vocab_size;
   if (c.frames_input()) {
     const int64_t D = c.input_dim;
     add("input_proj.weight", {C, D}, true);
@@ -16,29 +16,10 @@ ParamLayout::ParamLayout(const ModelConfig& c) {
     add("emb.weight", {V, C}, true);
   }
   for (int i = 0; i < c.n_layer; ++i) {
-    const std::string p = "blocks." + std::to_string(i) + ".";
-    if (i == 0) {
-      add(p + "ln0.weight", {C}, false);
-      add(p + "ln0.bias", {C}, false);
-    }
-    add(p + "ln1.weight", {C}, false);
-    add(p + "ln1.bias", {C}, false);
-    add(p + "ln2.weight", {C}, false);
-    add(p + "ln2.bias", {C}, false);
-    add(p + "att.time_decay", {A}, false);
-    add(p + "att.time_first", {A}, false);
-    add(p + "att.time_mix_k", {1, 1, C}, false);
-    add(p + "att.time_mix_v", {1, 1, C}, false);
-    add(p + "att.time_mix_r", {1, 1, C}, false);
-    add(p + "att.key.weight", {A, C}, true);
-    add(p + "att.value.weight", {A, C}, true);
-    add(p + "att.receptance.weight", {A, C}, true);
-    add(p + "att.output.weight", {C, A}, true);
-    add(p + "ffn.time_mix_k", {1, 1, C}, false);
-    add(p + "ffn.time_mix_r", {1, 1, C}, false);
-    add(p + "ffn.key.weight", {F, C}, true);
-    add(p + "ffn.receptance.weight", {C, C}, true);
-    add(p + "ffn.value.weight", {C, F}, true);
+    if (c.rwkv7())
+      add_rwkv7_block(c, i);
+    else
+      add_rwkv4_block(c, i);
   }
   add("ln_out.weight", {C}, false);
   add("ln_out.bias", {C}, false);
@@ -50,6 +31,76 @@ ParamLayout::ParamLayout(const ModelConfig& c) {
     add("head.weight", {V, C}, true);
   }
 }
+
+void ParamLayout::add_rwkv4_block(const ModelConfig& c, int i) {
+  const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
+  const std::string p = "blocks." + std::to_string(i) + ".";
+  if (i == 0) {
+    add(p + "ln0.weight", {C}, false);
+    add(p + "ln0.bias", {C}, false);
+  }
+  add(p + "ln1.weight", {C}, false);
+  add(p + "ln1.bias", {C}, false);
+  add(p + "ln2.weight", {C}, false);
+  add(p + "ln2.bias", {C}, false);
+  add(p + "att.time_decay", {A}, false);
+  add(p + "att.time_first", {A}, false);
+  add(p + "att.time_mix_k", {1, 1, C}, false);
+  add(p + "att.time_mix_v", {1, 1, C}, false);
+  add(p + "att.time_mix_r", {1, 1, C}, false);
+  add(p + "att.key.weight", {A, C}, true);
+  add(p + "att.value.weight", {A, C}, true);
+  add(p + "att.receptance.weight", {A, C}, true);
+  add(p + "att.output.weight", {C, A}, true);
+  add(p + "ffn.time_mix_k", {1, 1, C}, false);
+  add(p + "ffn.time_mix_r", {1, 1, C}, false);
+  add(p + "ffn.key.weight", {F, C}, true);
+  add(p + "ffn.receptance.weight", {C, C}, true);
+  add(p + "ffn.value.weight", {C, F}, true);
+}
+
+// rwkv7-spec §2. Blocks >= 1 only have the value-residual LoRA (v0/v1/v2), as released files.
+void ParamLayout::add_rwkv7_block(const ModelConfig& c, int i) {
+  const int64_t C = c.n_embd, F = c.dim_ffn, H = c.n_head(), N = c.head_size;
+  const std::string p = "blocks." + std::to_string(i) + ".";
+  if (i == 0) {
+    add(p + "ln0.weight", {C}, false);
+    add(p + "ln0.bias", {C}, false);
+  }
+  add(p + "ln1.weight", {C}, false);
+  add(p + "ln1.bias", {C}, false);
+  add(p + "ln2.weight", {C}, false);
+  add(p + "ln2.bias", {C}, false);
+  const std::string a = p + "att.";
+  for (const char* mix : {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"}) add(a + mix, {1, 1, C}, false);
+  add(a + "w0", {1, 1, C}, false);
+  add(a + "w1", {C, c.lora_w}, false);
+  add(a + "w2", {c.lora_w, C}, false);
+  add(a + "a0", {1, 1, C}, false);
+  add(a + "a1", {C, c.lora_a}, false);
+  add(a + "a2", {c.lora_a, C}, false);
+  if (i > 0) {
+    add(a + "v0", {1, 1, C}, false);
+    add(a + "v1", {C, c.lora_v}, false);
+    add(a + "v2", {c.lora_v, C}, false);
+  }
+  add(a + "g1", {C, c.lora_g}, false);
+  add(a + "g2", {c.lora_g, C}, false);
+  add(a + "k_k", {1, 1, C}, false);
+  add(a + "k_a", {1, 1, C}, false);
+  add(a + "r_k", {H, N}, false);
+  add(a + "receptance.weight", {C, C}, true);
+  add(a + "key.weight", {C, C}, true);
+  add(a + "value.weight", {C, C}, true);
+  add(a + "output.weight", {C, C}, true);
+  add(a + "ln_x.weight", {C}, false);
+  add(a + "ln_x.bias", {C}, false);
+  add(p + "ffn.x_k", {1, 1, C}, false);
+  add(p + "ffn.key.weight", {F, C}, true);
+  add(p + "ffn.value.weight", {C, F}, true);
+}
+
+bool is_mix_vector(const ParamInfo& p) { return p.shape.size() == 3 && p.shape[0] == 1 && p.shape[1] == 1; }
 
 void ParamLayout::add(std::string name, std::vector<int64_t> shape, bool weight_decay, bool trainable) {
   ParamInfo info;
@@ -89,8 +140,51 @@ ModelView make_view(const ParamLayout& layout, float* base, int n_layer) {
   m.input_proj_b = maybe("input_proj.bias");
   m.input_mean = maybe("input_norm.mean");
   m.input_scale = maybe("input_norm.scale");
-  m.blocks.resize(n_layer);
-  for (int i = 0; i < n_layer; ++i) {
+  if (layout.find("blocks.0.att.r_k")) {
+    m.blocks7.resize(n_layer);
+    for (int i = 0; i < n_layer; ++i) {
+      const std::string p = "blocks." + std::to_string(i) + ".", a = p + "att.";
+      Block7View& b = m.blocks7[i];
+      b.ln0_w = maybe(p + "ln0.weight");
+      b.ln0_b = maybe(p + "ln0.bias");
+      b.ln1_w = ptr(p + "ln1.weight");
+      b.ln1_b = ptr(p + "ln1.bias");
+      b.ln2_w = ptr(p + "ln2.weight");
+      b.ln2_b = ptr(p + "ln2.bias");
+      b.x_r = ptr(a + "x_r");
+      b.x_w = ptr(a + "x_w");
+      b.x_k = ptr(a + "x_k");
+      b.x_v = ptr(a + "x_v");
+      b.x_a = ptr(a + "x_a");
+      b.x_g = ptr(a + "x_g");
+      b.w0 = ptr(a + "w0");
+      b.w1 = ptr(a + "w1");
+      b.w2 = ptr(a + "w2");
+      b.a0 = ptr(a + "a0");
+      b.a1 = ptr(a + "a1");
+      b.a2 = ptr(a + "a2");
+      b.v0 = maybe(a + "v0");
+      b.v1 = maybe(a + "v1");
+      b.v2 = maybe(a + "v2");
+      b.g1 = ptr(a + "g1");
+      b.g2 = ptr(a + "g2");
+      b.k_k = ptr(a + "k_k");
+      b.k_a = ptr(a + "k_a");
+      b.r_k = ptr(a + "r_k");
+      b.receptance = ptr(a + "receptance.weight");
+      b.key = ptr(a + "key.weight");
+      b.value = ptr(a + "value.weight");
+      b.output = ptr(a + "output.weight");
+      b.ln_x_w = ptr(a + "ln_x.weight");
+      b.ln_x_b = ptr(a + "ln_x.bias");
+      b.ffn_x_k = ptr(p + "ffn.x_k");
+      b.ffn_key = ptr(p + "ffn.key.weight");
+      b.ffn_value = ptr(p + "ffn.value.weight");
+    }
+  }
+  const int rwkv4_layers = m.blocks7.empty() ? n_layer : 0;
+  m.blocks.resize(rwkv4_layers);
+  for (int i = 0; i < rwkv4_layers; ++i) {
     const std::string p = "blocks." + std::to_string(i) + ".";
     BlockView& b = m.blocks[i];
     if (i == 0) {

@@ -31,6 +31,7 @@ void StepWorkspace::resize(const ModelConfig& c, int64_t B_) {
 void rwkv4_step(const Model& model, RecurrentState& state, const ModelInput& input, float* logits,
                 StepWorkspace& ws) {
   const ModelConfig& c = model.config();
+  if (c.rwkv7()) fail("step: the RWKV-4 recurrent step was given an RWKV-7 model");
   const int64_t B = state.batch(), C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
   validate_input(c, input, B, "step");
   ws.resize(c, B);
