@@ -5,11 +5,13 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/error.h"
 #include "src/io/safetensors.h"
 #include "src/model/checkpoint.h"
+#include "src/model/engine.h"
 #include "src/model/rwkv7.h"
 #include "tests/support.h"
 
@@ -65,6 +67,26 @@ std::string rewritten_model(const std::string& dir, const std::string& name,
   return path;
 }
 
+// A state file as the oracle writes it (blocks.N.att_x [C], .wkv [H,N,N], .ffn_x [C]; 'prefix' before
+// each name) read into a batch-1 state.
+RecurrentState read_oracle_state(const SafetensorsReader& f, const ModelConfig& c, const std::string& prefix) {
+  RecurrentState s(c, 1);
+  for (int l = 0; l < c.n_layer; ++l) {
+    const LayerStateView v = s.layer(l);
+    const std::string b = prefix + "blocks." + std::to_string(l) + ".";
+    f.read_f32(b + "att_x", v.att_x, static_cast<size_t>(c.n_embd));
+    f.read_f32(b + "wkv", v.wkv, static_cast<size_t>(c.n_embd) * c.head_size);
+    f.read_f32(b + "ffn_x", v.ffn_x, static_cast<size_t>(c.n_embd));
+  }
+  return s;
+}
+
+void check_states_close(const RecurrentState& got, const RecurrentState& want, double tol) {
+  REQUIRE(got.size() == want.size());
+  const double s = std::max(max_abs(want.data(), want.size()), 1e-30);
+  CHECK_ARRAYS_CLOSE(got.data(), want.data(), want.size(), tol * s, 0.0);
+}
+
 }  // namespace
 
 TEST_CASE("RWKV-7 logits match the oracle for any WKV chunk length") {
@@ -89,7 +111,7 @@ TEST_CASE("RWKV-7 logits match the oracle for any WKV chunk length") {
     Forward7Options opt;
     opt.wkv.chunk_len = chunk;
     Activations7 acts;
-    rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 40, opt);
+    rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 40, nullptr, nullptr, opt);
     CHECK_ARRAYS_CLOSE(acts.logits.data(), want.data(), want.size(), 1e-5 * scale, 1e-5);
   }
 }
@@ -104,11 +126,11 @@ TEST_CASE("RWKV-7 loss and every gradient match the oracle") {
     Forward7Options opt;
     opt.wkv.chunk_len = chunk;
     Activations7 acts;
-    rwkv7_forward(m, acts, ModelInput{inputs.data(), nullptr}, 1, 39, opt);
+    rwkv7_forward(m, acts, ModelInput{inputs.data(), nullptr}, 1, 39, nullptr, nullptr, opt);
     const double loss = lm_loss_backward(acts, targets.data(), m.config().vocab_size);
     CHECK(loss == doctest::Approx(read_loss(golden("grad_loss.txt"))).epsilon(1e-6));
     std::vector<float> grads(m.params_size(), 0.0f);
-    rwkv7_backward(m, acts, grads.data(), opt);
+    rwkv7_backward(m, acts, grads.data(), nullptr, opt);
     size_t checked = 0;
     for (const ParamInfo& p : m.layout().tensors()) {
       CAPTURE(p.name);
@@ -199,4 +221,107 @@ TEST_CASE("RWKV-7 official init: the oracle's vector ramps, orthogonal and zero 
   const std::vector<int32_t> tokens = {1, 5, 10, 0, 3};
   rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 5);
   for (size_t i = 0; i < 5 * 11; ++i) REQUIRE(std::isfinite(acts.logits.data()[i]));
+}
+
+TEST_CASE("RWKV-7 streaming: the carried state, the recurrent step and chained segments match the oracle") {
+  const Model m = load_model(golden("model.safetensors"));
+  const ModelConfig& c = m.config();
+  const auto tokens = read_tokens(golden("tokens.txt"));
+  const int64_t V = c.vocab_size;
+  // the state after the first 15 tokens
+  SafetensorsReader oracle_state(golden("state15.safetensors"));
+  const RecurrentState want15 = read_oracle_state(oracle_state, c, "");
+  RecurrentState st(c, 1);
+  Activations7 acts;
+  rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 15, nullptr, &st);
+  check_states_close(st, want15, 1e-5);
+  // the other 25 one token at a time (the recurrent step: T = 1, the state updated in place)
+  const auto want_tail = test::read_f32_file(golden("logits_tail_recurrent.f32"));
+  REQUIRE(want_tail.size() == static_cast<size_t>(25 * V));
+  std::vector<float> stepped(want_tail.size());
+  for (int64_t t = 0; t < 25; ++t) {
+    rwkv7_forward(m, acts, ModelInput{&tokens[15 + t], nullptr}, 1, 1, &st, &st);
+    std::copy(acts.logits.data(), acts.logits.data() + V, stepped.begin() + t * V);
+  }
+  const double scale = max_abs(want_tail.data(), want_tail.size());
+  CHECK_ARRAYS_CLOSE(stepped.data(), want_tail.data(), want_tail.size(), 1e-5 * scale, 1e-5);
+  // segments of 1, 6, 8, 17 and 8 tokens chained through the state equal one pass over all 40
+  const auto want_all = test::read_f32_file(golden("logits.f32"));
+  RecurrentState chained(c, 1), whole(c, 1);
+  std::vector<float> seg(want_all.size());
+  int64_t t0 = 0;
+  for (int64_t n : {1, 6, 8, 17, 8}) {
+    rwkv7_forward(m, acts, ModelInput{&tokens[t0], nullptr}, 1, n, &chained, &chained);
+    std::copy(acts.logits.data(), acts.logits.data() + n * V, seg.begin() + t0 * V);
+    t0 += n;
+  }
+  REQUIRE(t0 == 40);
+  CHECK_ARRAYS_CLOSE(seg.data(), want_all.data(), want_all.size(), 1e-5 * scale, 1e-5);
+  rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 40, nullptr, &whole);
+  check_states_close(chained, whole, 1e-5);
+  // an RWKV-4 state is refused
+  const RecurrentState wrong(ModelConfig::rwkv4(c.n_layer, c.n_embd, V), 1);
+  CHECK(test::error_of([&] { rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, 2, &wrong, nullptr); })
+            .find("not an RWKV-7 state") != std::string::npos);
+}
+
+TEST_CASE("RWKV-7 gradients from a carried state match the oracle, the state's own included") {
+  const Model m = load_model(golden("model.safetensors"));
+  const ModelConfig& c = m.config();
+  const auto tokens = read_tokens(golden("tokens_tail.txt"));
+  REQUIRE(tokens.size() == 25);
+  const RecurrentState s0 = read_oracle_state(SafetensorsReader(golden("state15.safetensors")), c, "");
+  const std::vector<int32_t> inputs(tokens.begin(), tokens.end() - 1), targets(tokens.begin() + 1, tokens.end());
+  Activations7 acts;
+  rwkv7_forward(m, acts, ModelInput{inputs.data(), nullptr}, 1, 24, &s0, nullptr);
+  const double loss = lm_loss_backward(acts, targets.data(), c.vocab_size);
+  CHECK(loss == doctest::Approx(read_loss(golden("grad_tail_loss.txt"))).epsilon(1e-6));
+  std::vector<float> grads(m.params_size(), 0.0f);
+  RecurrentState gs(c, 1);
+  rwkv7_backward(m, acts, grads.data(), &gs);
+  SafetensorsReader want(golden("grads_tail.safetensors"));
+  for (const ParamInfo& p : m.layout().tensors()) {
+    CAPTURE(p.name);
+    const std::vector<float> w = want.read_f32(p.name);
+    const double s = std::max(max_abs(w.data(), w.size()), 1e-30);
+    CHECK_ARRAYS_CLOSE(grads.data() + p.offset, w.data(), p.numel, 1e-4 * s, 0.0);
+  }
+  const RecurrentState want_gs = read_oracle_state(want, c, "state.");
+  for (int l = 0; l < c.n_layer; ++l) {
+    CAPTURE(l);
+    const LayerStateView g = gs.layer(l), w = want_gs.layer(l);
+    for (auto [got_p, want_p, n] : {std::tuple{g.att_x, w.att_x, c.n_embd}, {g.ffn_x, w.ffn_x, c.n_embd},
+                                    {g.wkv, w.wkv, c.n_embd * c.head_size}}) {
+      const double s = std::max(max_abs(want_p, static_cast<size_t>(n)), 1e-30);
+      CHECK_ARRAYS_CLOSE(got_p, want_p, static_cast<size_t>(n), 1e-4 * s, 0.0);
+    }
+  }
+}
+
+TEST_CASE("the CPU engine runs RWKV-7: logits, carried state, loss and gradients equal the graph's") {
+  const Model m = load_model(golden("model.safetensors"));
+  const ModelConfig& c = m.config();
+  const auto tokens = read_tokens(golden("tokens.txt"));
+  const std::vector<int32_t> inputs(tokens.begin(), tokens.end() - 1), targets(tokens.begin() + 1, tokens.end());
+  auto engine = make_engine("cpu", m);
+  // logits of two chained segments through the engine's state equal the oracle's single pass
+  RecurrentState st(c, 1);
+  std::vector<float> logits(40 * 53);
+  engine->forward(ModelInput{tokens.data(), nullptr}, 1, 12, &st, logits.data());
+  engine->forward(ModelInput{tokens.data() + 12, nullptr}, 1, 28, &st, logits.data() + 12 * 53);
+  const auto want = test::read_f32_file(golden("logits.f32"));
+  CHECK_ARRAYS_CLOSE(logits.data(), want.data(), want.size(), 1e-5 * max_abs(want.data(), want.size()), 1e-5);
+  // one training step's loss and gradients
+  engine->zero_grads();
+  const double loss = engine->lm_forward_backward(inputs.data(), targets.data(), 1, 39);
+  CHECK(loss == doctest::Approx(read_loss(golden("grad_loss.txt"))).epsilon(1e-6));
+  std::vector<float> got(m.params_size());
+  engine->get_grads(got.data());
+  SafetensorsReader g(golden("grads.safetensors"));
+  for (const ParamInfo& p : m.layout().tensors()) {
+    CAPTURE(p.name);
+    const std::vector<float> w = g.read_f32(p.name);
+    CHECK_ARRAYS_CLOSE(got.data() + p.offset, w.data(), p.numel, 1e-4 * std::max(max_abs(w.data(), w.size()), 1e-30),
+                       0.0);
+  }
 }

@@ -79,6 +79,24 @@ TEST_CASE("a small model learns a toy grammar: loss falls well below the unigram
   CHECK(m.config().train_step == 150);
 }
 
+TEST_CASE("an RWKV-7 model learns the toy grammar too (--arch rwkv7)") {
+  const std::string dir = test::temp_dir("train_smoke_rwkv7");
+  test::write_text(dir + "/corpus.txt", make_corpus(60000, 1));
+  TextTrainOptions o = small_options(dir + "/corpus.txt", dir + "/run");
+  o.arch = "rwkv7";
+  o.head_size = 16;
+  o.steps = 150;
+  const TrainResult r = train_text(o);
+  CHECK(r.steps == 150);
+  CHECK(r.final_eval.metrics.at("val_bpb").get<double>() < 1.6);
+  const Model m = load_model(r.model_path);
+  CHECK(m.config().rwkv7());
+  CHECK(m.config().n_head() == 2);
+  o.head_size = 24;  // does not divide 32
+  o.out_dir = dir + "/bad";
+  CHECK(test::error_of([&] { train_text(o); }).find("--head-size 24 must divide --embd 32") != std::string::npos);
+}
+
 TEST_CASE("resume continues exactly: losses after resuming equal the uninterrupted run's") {
   const std::string dir = test::temp_dir("train_resume");
   test::write_text(dir + "/corpus.txt", make_corpus(30000, 2));

@@ -199,7 +199,7 @@ void add_train_command(CLI::App& app) {
   f->given.out_dir.clear();
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train an RWKV-4 model: --task text (byte-level LM on a text file), --task classify (audio dataset) or "
+      "Train an RWKV-4 or RWKV-7 model: --task text (byte-level LM on a text file), --task classify (audio dataset) or "
       "--task audio-lm (mu-law audio LM) or --task ctc (speech recognition on a manifest with \"text\")");
   cmd->add_option("--task", f->task, "what to train: text, classify, audio-lm or ctc")
       ->check(CLI::IsMember({"text", "classify", "audio-lm", "ctc"}))
@@ -217,9 +217,13 @@ void add_train_command(CLI::App& app) {
                       "(classify trains on whole clips)"),
            {"text", "audio-lm"});
   add_common(cmd, *f, "--batch", &TrainOptions::batch, "sequences per step [text 16, classify 32, audio-lm 1, ctc 16]");
+  add_common(cmd, *f, "--arch", &TrainOptions::arch, "architecture of a new model: rwkv4 or rwkv7 [rwkv4]")
+      ->check(CLI::IsMember({"rwkv4", "rwkv7"}));
   add_common(cmd, *f, "--layers", &TrainOptions::layers,
-             "RWKV-4 blocks of a new model [text 6, classify 4, audio-lm 2, ctc 4]");
+             "blocks of a new model [text 6, classify 4, audio-lm 2, ctc 4]");
   add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96, audio-lm 128, ctc 192]");
+  add_common(cmd, *f, "--head-size", &TrainOptions::head_size,
+             "rwkv7: head size N of a new model, dividing --embd (C / N heads) [64, or C when C is smaller]");
   add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3, audio-lm 4e-3, ctc 2e-3]");
   add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
   add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5, ctc 100]");

@@ -48,6 +48,7 @@ struct ModelConfig {
 
   bool rwkv7() const { return arch == "rwkv7"; }
   int n_head() const { return rwkv7() ? n_embd / head_size : 0; }
+  const char* arch_title() const { return rwkv7() ? "RWKV-7" : "RWKV-4"; }  // for messages
   bool frames_input() const { return input_kind == "frames"; }
   bool classes_head() const { return head_kind == "classes"; }
   bool ctc_head() const { return head_kind == "ctc"; }

@@ -27,6 +27,7 @@ struct CpuOps {
   template <class T>
   using Buffer = AlignedBuffer<T>;
   using State = RecurrentState;
+  static constexpr bool kHasRwkv7 = true;  // the RWKV-7 block's kernels below
 
 #define RWKVS_CPU_OP(name)                  \
   template <class... Args>                  \

@@ -26,10 +26,6 @@ void validate_device_flags(const std::string& device, const std::string& precisi
 
 std::unique_ptr<Engine> make_engine(const std::string& device, const Model& model, const std::string& precision) {
   validate_device_flags(device, precision);
-  // RWKV-7 runs through rwkv7_forward/rwkv7_backward (src/model/rwkv7.h) until the engine and the
-  // commands built on it learn its graph; refuse rather than run the RWKV-4 graph on its tensors.
-  if (model.config().rwkv7())
-    fail("this command does not run RWKV-7 models yet (arch rwkv7 loads, and trains through the library only)");
   if (device == "cuda") return make_cuda_engine(model, precision);
   return std::make_unique<ModelEngine<CpuOps>>(CpuOps{}, model);
 }

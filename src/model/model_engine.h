@@ -1,7 +1,7 @@
 #pragma once
 // Engine (src/model/engine.h) written once over a backend: ModelEngine<CpuOps> runs on the host and
-// ModelEngine<CudaOps> on a GPU, with the same graph (rwkv4_graph.h), loss bookkeeping, state
-// carrying and AdamW loop. The CPU instance is what the CPU tests exercise, so the GPU instance
+// ModelEngine<CudaOps> on a GPU, with the same graph (rwkv4_graph.h, or rwkv7_graph.h for RWKV-7
+// on a backend that has its ops), loss bookkeeping, state carrying and AdamW loop. The CPU instance is what the CPU tests exercise, so the GPU instance
 // differs from tested code only in its kernels and copies.
 //
 // Beyond the graph's ops, Ops provides: upload/download (host <-> backend memory),
@@ -15,8 +15,19 @@
 #include "base/error.h"
 #include "kernels/adamw.h"
 #include "src/model/engine.h"
+#include "src/model/rwkv7_graph.h"
 
 namespace rwkvs {
+
+// A backend whose Ops carry the RWKV-7 block's kernels says so with kHasRwkv7 (CpuOps does; the
+// CUDA twins of those kernels are not all written yet).
+template <class Ops>
+constexpr bool backend_runs_rwkv7() {
+  if constexpr (requires { Ops::kHasRwkv7; })
+    return Ops::kHasRwkv7;
+  else
+    return false;
+}
 
 template <class Ops>
 class ModelEngine : public Engine {
@@ -28,6 +39,9 @@ class ModelEngine : public Engine {
   ModelEngine(const Ops& ops, const Model& model)
       : ops_(ops), config_(model.config()), layout_(model.layout()), params_(model.params_size()),
         grads_(model.params_size() + 1), m_(model.params_size()), v_(model.params_size()) {
+    if (config_.rwkv7() && !backend_runs_rwkv7<Ops>())
+      fail("RWKV-7 on ", ops_.device_name(), ": the GPU twins of the RWKV-7 block's kernels are not written yet "
+           "(use --device cpu)");
     ops_.upload(params_.data(), model.params(), n_params());
     view_ = make_view(layout_, params_.data(), config_.n_layer);
     grad_view_ = make_view(layout_, grads_.data(), config_.n_layer);
@@ -48,7 +62,7 @@ class ModelEngine : public Engine {
       run_forward(input, B, T, &in, &out, opt);
       ops_.download(state->data(), out.data(), static_cast<int64_t>(state->size()));
     }
-    ops_.download(logits, acts_.logits.data(), B * T * config_.output_dim());
+    ops_.download(logits, logits_buffer(), B * T * config_.output_dim());
   }
 
   void zero_grads() override { ops_.zero(grads_.data(), n_params()); }
@@ -58,9 +72,9 @@ class ModelEngine : public Engine {
     const double loss = lm_forward(tokens, targets, B, T, opt);
     const int64_t N = B * T;
     const float dloss = target_count_ ? grad_scale / static_cast<float>(target_count_) : 0.0f;
-    ops_.cross_entropy_backward(acts_.logits.data(), acts_.logits.data(), targets_.data(), dloss, N,
+    ops_.cross_entropy_backward(logits_buffer(), logits_buffer(), targets_.data(), dloss, N,
                                 static_cast<int64_t>(config_.vocab_size));
-    graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
+    run_backward(opt);
     return loss;
   }
 
@@ -74,10 +88,10 @@ class ModelEngine : public Engine {
     run_forward(input, B, T, nullptr, nullptr, opt);
     const int64_t n = B * T * config_.output_dim();
     host_logits_.resize(static_cast<size_t>(n));
-    ops_.download(host_logits_.data(), acts_.logits.data(), n);
+    ops_.download(host_logits_.data(), logits_buffer(), n);
     const double value = loss(host_logits_.data());
-    ops_.upload(acts_.logits.data(), host_logits_.data(), n);
-    graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
+    ops_.upload(logits_buffer(), host_logits_.data(), n);
+    run_backward(opt);
     return value;
   }
 
@@ -149,8 +163,27 @@ class ModelEngine : public Engine {
       ops_.upload(ids_.data(), in.tokens, N);
       d.tokens = ids_.data();
     }
+    if constexpr (backend_runs_rwkv7<Ops>()) {
+      if (config_.rwkv7()) {
+        graph7::forward(ops_, config_, view_, acts7_, d, B, T, sin, sout, Forward7Options{});
+        return;
+      }
+    }
     graph::forward(ops_, config_, view_, acts_, d, B, T, sin, sout, opt);
   }
+
+  void run_backward(const ForwardOptions& opt) {
+    if constexpr (backend_runs_rwkv7<Ops>()) {
+      if (config_.rwkv7()) {
+        graph7::backward(ops_, config_, view_, grad_view_, acts7_, static_cast<State*>(nullptr), Forward7Options{});
+        return;
+      }
+    }
+    graph::backward(ops_, config_, view_, grad_view_, acts_, opt);
+  }
+
+  // The logits (and, after a loss backward, their gradient) of the last forward.
+  float* logits_buffer() { return config_.rwkv7() ? acts7_.logits.data() : acts_.logits.data(); }
 
   // Forward and the mean cross-entropy over targets >= 0; leaves the targets in targets_ and their
   // count in target_count_ for the backward.
@@ -166,7 +199,7 @@ class ModelEngine : public Engine {
     fit(targets_, N);
     ops_.upload(targets_.data(), targets, N);
     fit(losses_, N);
-    ops_.cross_entropy_forward(losses_.data(), acts_.logits.data(), targets_.data(), N, V);
+    ops_.cross_entropy_forward(losses_.data(), logits_buffer(), targets_.data(), N, V);
     host_losses_.resize(static_cast<size_t>(N));
     ops_.download(host_losses_.data(), losses_.data(), N);
     double sum = 0;
@@ -191,6 +224,7 @@ class ModelEngine : public Engine {
   Buffer<float> params_, grads_, m_, v_;
   ModelView view_, grad_view_;
   ActivationsT<Ops> acts_;
+  Activations7T<Ops> acts7_;  // used instead of acts_ by RWKV-7 models
   Buffer<int32_t> ids_, targets_;
   Buffer<float> frames_, losses_;
   std::unique_ptr<State> state_in_, state_out_;

@@ -6,17 +6,23 @@
 namespace rwkvs {
 
 void rwkv7_forward(const Model& model, Activations7& acts, const ModelInput& input, int64_t B, int64_t T,
-                   const Forward7Options& opt) {
+                   const RecurrentState* state_in, RecurrentState* state_out, const Forward7Options& opt) {
   const ModelConfig& c = model.config();
   if (!c.rwkv7()) fail("forward: rwkv7_forward called with an ", c.arch, " model");
   if (B < 1 || T < 1) fail("forward: batch and length must be positive, got B=", B, " T=", T);
   validate_input(c, input, B * T, "forward");
-  graph7::forward(CpuOps{}, c, model.view(), acts, input, B, T, opt);
+  for (const RecurrentState* s : {state_in, static_cast<const RecurrentState*>(state_out)})
+    if (s && (!s->rwkv7() || s->batch() != B || s->n_layer() != c.n_layer))
+      fail("forward: the state is not an RWKV-7 state of this model with batch ", B);
+  graph7::forward(CpuOps{}, c, model.view(), acts, input, B, T, state_in, state_out, opt);
 }
 
-void rwkv7_backward(const Model& model, Activations7& acts, float* grads, const Forward7Options& opt) {
+void rwkv7_backward(const Model& model, Activations7& acts, float* grads, RecurrentState* gstate_in,
+                    const Forward7Options& opt) {
   const ModelConfig& c = model.config();
-  graph7::backward(CpuOps{}, c, model.view(), make_view(model.layout(), grads, c.n_layer), acts, opt);
+  if (gstate_in && (!gstate_in->rwkv7() || gstate_in->batch() != acts.B))
+    fail("backward: the state gradient is not an RWKV-7 state with batch ", acts.B);
+  graph7::backward(CpuOps{}, c, model.view(), make_view(model.layout(), grads, c.n_layer), acts, gstate_in, opt);
 }
 
 double lm_loss(const Activations7& acts, const int32_t* targets, int64_t vocab) {

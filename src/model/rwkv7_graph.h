@@ -12,6 +12,7 @@
 #include "src/model/model_io.h"
 #include "src/model/params.h"
 #include "src/model/rwkv4_graph.h"
+#include "src/model/state.h"
 
 namespace rwkvs {
 
@@ -24,6 +25,7 @@ template <class Ops>
 struct Activations7T {
   template <class T>
   using Buffer = typename Ops::template Buffer<T>;
+  using State = typename Ops::State;
 
   struct Block {
     Buffer<float> x_in, ln1, ln1_mean, ln1_rstd;  // (N, C), (N), (N)
@@ -49,6 +51,7 @@ struct Activations7T {
   Buffer<float> x_out;                    // (N, C) residual stream after the last block
   Buffer<float> xf, lnf_mean, lnf_rstd;   // (N, C) ln_out output and statistics
   Buffer<float> logits;                   // (N, V or K); after a loss backward: its gradient
+  const State* state_in = nullptr;        // the state forward started from (null: empty)
   // backward scratch: (N, C) x kScratchC, (N, max rank) x 3, (N, F) x 2, and dL/d v_first (N, C)
   static constexpr int kScratchC = 24;
   Buffer<float> gC[kScratchC], gD[3], gF[2], dv_first;
@@ -101,13 +104,17 @@ struct Activations7T {
 
 namespace graph7 {
 
-// The parallel forward of B sequences of T positions from the empty state; input validated and in
-// Ops memory. Logits land in acts.logits.
+// The parallel forward of B sequences of T positions; input validated and in Ops memory. Logits
+// land in acts.logits. state_in (batch B; null: empty) is the state before the first position;
+// state_out, when given, receives the state after the last (it may be state_in itself, but then
+// backward must not follow: it reads the state forward started from).
 template <class Ops>
 void forward(const Ops& ops, const ModelConfig& c, const ModelView& p, Activations7T<Ops>& acts,
-             const ModelInput& input, int64_t B, int64_t T, const Forward7Options& opt) {
+             const ModelInput& input, int64_t B, int64_t T, const typename Ops::State* state_in,
+             typename Ops::State* state_out, const Forward7Options& opt) {
   const int64_t N = B * T, C = c.n_embd, F = c.dim_ffn, H = c.n_head(), Nh = c.head_size;
   acts.resize(c, B, T, opt.wkv.chunk_len);
+  acts.state_in = state_in;
   if (input.tokens) ops.copy(acts.tokens.data(), input.tokens, N);  // kept for the embedding backward
   graph::input_forward(ops, c, p, input, N, acts.emb.data(), acts.frames_norm.data());
   const float* v_first = acts.blocks[0].v.data();  // layer 0's value of the same token
@@ -118,16 +125,17 @@ void forward(const Ops& ops, const ModelConfig& c, const ModelView& p, Activatio
       ops.layernorm_forward(a.x_in.data(), acts.ln0_mean.data(), acts.ln0_rstd.data(), acts.emb.data(), w.ln0_w,
                             w.ln0_b, N, C);
     const float* x = a.x_in.data();  // (for l > 0 the previous block wrote it)
-    // time-mix inputs
+    const LayerStateView sin = state_in ? state_in->layer(l) : LayerStateView{};
+    // time-mix inputs; the token before the first is the carried LN1 output (or zero)
     ops.layernorm_forward(a.ln1.data(), a.ln1_mean.data(), a.ln1_rstd.data(), x, w.ln1_w, w.ln1_b, N, C);
     const float* z = a.ln1.data();
-    const float* none = nullptr;  // no carried state yet: the token before the first is zero
-    ops.token_shift_lerp_forward(a.xr.data(), z, none, w.x_r, B, T, C);
-    ops.token_shift_lerp_forward(a.xw.data(), z, none, w.x_w, B, T, C);
-    ops.token_shift_lerp_forward(a.xk.data(), z, none, w.x_k, B, T, C);
-    ops.token_shift_lerp_forward(a.xv.data(), z, none, w.x_v, B, T, C);
-    ops.token_shift_lerp_forward(a.xa.data(), z, none, w.x_a, B, T, C);
-    ops.token_shift_lerp_forward(a.xg.data(), z, none, w.x_g, B, T, C);
+    const float* prev = sin.att_x;
+    ops.token_shift_lerp_forward(a.xr.data(), z, prev, w.x_r, B, T, C);
+    ops.token_shift_lerp_forward(a.xw.data(), z, prev, w.x_w, B, T, C);
+    ops.token_shift_lerp_forward(a.xk.data(), z, prev, w.x_k, B, T, C);
+    ops.token_shift_lerp_forward(a.xv.data(), z, prev, w.x_v, B, T, C);
+    ops.token_shift_lerp_forward(a.xa.data(), z, prev, w.x_a, B, T, C);
+    ops.token_shift_lerp_forward(a.xg.data(), z, prev, w.x_g, B, T, C);
     ops.matmul_forward(a.r.data(), a.xr.data(), w.receptance, N, C, C, false);
     ops.matmul_forward(a.k.data(), a.xk.data(), w.key, N, C, C, false);
     ops.matmul_forward(a.v.data(), a.xv.data(), w.value, N, C, C, false);
@@ -157,8 +165,10 @@ void forward(const Ops& ops, const ModelConfig& c, const ModelView& p, Activatio
     // keys, WKV, GroupNorm, bonus, gate, output
     ops.rwkv7_keys_forward(a.kappa_hat.data(), a.knorm.data(), a.wa.data(), a.wb.data(), a.kmod.data(), a.k.data(),
                            a.alpha.data(), w.k_k, w.k_a, N, H, Nh);
-    ops.wkv7_forward(a.y.data(), a.wkv_boundary.data(), static_cast<float*>(nullptr), a.r.data(), a.logw.data(),
-                     a.kmod.data(), a.vr.data(), a.wa.data(), a.wb.data(), none, B, T, H, Nh, opt.wkv);
+    const float* wkv_in = sin.wkv;
+    float* wkv_out = state_out ? state_out->layer(l).wkv : nullptr;
+    ops.wkv7_forward(a.y.data(), a.wkv_boundary.data(), wkv_out, a.r.data(), a.logw.data(), a.kmod.data(),
+                     a.vr.data(), a.wa.data(), a.wb.data(), wkv_in, B, T, H, Nh, opt.wkv);
     ops.groupnorm_forward(a.yo.data(), a.gn_mean.data(), a.gn_rstd.data(), a.y.data(), w.ln_x_w, w.ln_x_b, N, H, Nh,
                           kernels::kRwkv7GroupNormEps);
     ops.rwkv7_bonus_forward(a.yo.data(), a.r.data(), a.kmod.data(), a.vr.data(), w.r_k, N, H, Nh);
@@ -168,12 +178,18 @@ void forward(const Ops& ops, const ModelConfig& c, const ModelView& p, Activatio
     // channel-mix: relu(xk W_k^T)^2 W_v^T, no receptance gate in v7
     ops.layernorm_forward(a.ln2.data(), a.ln2_mean.data(), a.ln2_rstd.data(), a.x_mid.data(), w.ln2_w, w.ln2_b, N,
                           C);
-    ops.token_shift_lerp_forward(a.fxk.data(), a.ln2.data(), none, w.ffn_x_k, B, T, C);
+    ops.token_shift_lerp_forward(a.fxk.data(), a.ln2.data(), static_cast<const float*>(sin.ffn_x), w.ffn_x_k, B,
+                                 T, C);
     ops.matmul_forward(a.fk_pre.data(), a.fxk.data(), w.ffn_key, N, C, F, false);
     ops.relu_square_forward(a.fk.data(), a.fk_pre.data(), N * F);
     float* x_next = l + 1 < c.n_layer ? acts.blocks[l + 1].x_in.data() : acts.x_out.data();
     ops.copy(x_next, a.x_mid.data(), N * C);
     ops.matmul_forward(x_next, a.fk.data(), w.ffn_value, N, F, C, /*accumulate=*/true);
+    if (state_out) {  // token-shift carries: the last LayerNorm outputs of each sequence
+      const LayerStateView so = state_out->layer(l);
+      ops.copy_last_rows(so.att_x, a.ln1.data(), B, T, C);
+      ops.copy_last_rows(so.ffn_x, a.ln2.data(), B, T, C);
+    }
   }
   ops.layernorm_forward(acts.xf.data(), acts.lnf_mean.data(), acts.lnf_rstd.data(), acts.x_out.data(), p.ln_out_w,
                         p.ln_out_b, N, C);
@@ -181,10 +197,11 @@ void forward(const Ops& ops, const ModelConfig& c, const ModelView& p, Activatio
 }
 
 // Backward of forward() given dlogits in acts.logits; accumulates into the gradient view g (the
-// caller zeroes it). Uses the same chunk length as the forward.
+// caller zeroes it). Uses the same chunk length as the forward. gstate_in (batch B), when given,
+// receives dL/d(state forward started from) (written, not accumulated).
 template <class Ops>
 void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const ModelView& g, Activations7T<Ops>& acts,
-              const Forward7Options& opt) {
+              typename Ops::State* gstate_in, const Forward7Options& opt) {
   const int64_t B = acts.B, T = acts.T, N = B * T, C = c.n_embd, F = c.dim_ffn, H = c.n_head(), Nh = c.head_size;
   auto zeroed = [&ops](auto& buf) {
     ops.zero(buf.data(), static_cast<int64_t>(buf.size()));
@@ -192,6 +209,7 @@ void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const Mo
   };
   const float* none = nullptr;
   auto* gC = acts.gC;
+  if (gstate_in) ops.zero(gstate_in->data(), static_cast<int64_t>(gstate_in->size()));
   float* dv_first = zeroed(acts.dv_first);  // every block >= 1 adds to it; block 0 takes it last
 
   float* dxf = zeroed(gC[0]);
@@ -204,6 +222,8 @@ void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const Mo
     const Block7View& w = p.blocks7[l];
     const Block7View& gw = g.blocks7[l];
     auto& a = acts.blocks[l];
+    const LayerStateView sin = acts.state_in ? acts.state_in->layer(l) : LayerStateView{};
+    const LayerStateView gsin = gstate_in ? gstate_in->layer(l) : LayerStateView{};
     // channel-mix: x_next = x_mid + relu(fxk W_k^T)^2 W_v^T
     float* dx_mid = gC[2].data();
     ops.copy(dx_mid, dx, N * C);
@@ -214,8 +234,8 @@ void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const Mo
     float* dfxk = zeroed(gC[3]);
     ops.matmul_backward(dfxk, gw.ffn_key, dfk_pre, a.fxk.data(), w.ffn_key, N, C, F);
     float* dln2 = zeroed(gC[4]);
-    ops.token_shift_lerp_backward(dln2, static_cast<float*>(nullptr), gw.ffn_x_k, dfxk, a.ln2.data(), none,
-                                  w.ffn_x_k, B, T, C);
+    ops.token_shift_lerp_backward(dln2, gsin.ffn_x, gw.ffn_x_k, dfxk, a.ln2.data(),
+                                  static_cast<const float*>(sin.ffn_x), w.ffn_x_k, B, T, C);
     ops.layernorm_backward(dx_mid, gw.ln2_w, gw.ln2_b, dln2, a.x_mid.data(), w.ln2_w, a.ln2_mean.data(),
                            a.ln2_rstd.data(), N, C);
 
@@ -247,9 +267,9 @@ void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const Mo
     // WKV-7 (its gradients are written, so they land in fresh buffers and are added)
     float *wr = gC[11].data(), *dlogw = gC[12].data(), *wk = gC[13].data(), *wv = gC[14].data();
     float *dwa = gC[15].data(), *dwb = gC[16].data();
-    ops.wkv7_backward(wr, dlogw, wk, wv, dwa, dwb, static_cast<float*>(nullptr), dy, none, a.r.data(), a.logw.data(),
-                      a.kmod.data(), a.vr.data(), a.wa.data(), a.wb.data(), a.wkv_boundary.data(), none, B, T, H, Nh,
-                      opt.wkv);
+    ops.wkv7_backward(wr, dlogw, wk, wv, dwa, dwb, gsin.wkv, dy, none, a.r.data(), a.logw.data(), a.kmod.data(),
+                      a.vr.data(), a.wa.data(), a.wb.data(), a.wkv_boundary.data(),
+                      static_cast<const float*>(sin.wkv), B, T, H, Nh, opt.wkv);
     ops.add_inplace(dr, wr, N * C);
     ops.add_inplace(dkmod, wk, N * C);
     ops.add_inplace(dvr, wv, N * C);
@@ -304,13 +324,14 @@ void backward(const Ops& ops, const ModelConfig& c, const ModelView& p, const Mo
     // token shifts into ln1, then ln1 into the residual stream
     float* dln1 = zeroed(gC[21]);
     const float* z = a.ln1.data();
-    float* no_dprev = nullptr;
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_r, dxr, z, none, w.x_r, B, T, C);
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_w, dxw, z, none, w.x_w, B, T, C);
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_k, dxk, z, none, w.x_k, B, T, C);
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_v, dxv, z, none, w.x_v, B, T, C);
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_a, dxa, z, none, w.x_a, B, T, C);
-    ops.token_shift_lerp_backward(dln1, no_dprev, gw.x_g, dxg, z, none, w.x_g, B, T, C);
+    float* dprev = gsin.att_x;
+    const float* prev = sin.att_x;
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_r, dxr, z, prev, w.x_r, B, T, C);
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_w, dxw, z, prev, w.x_w, B, T, C);
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_k, dxk, z, prev, w.x_k, B, T, C);
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_v, dxv, z, prev, w.x_v, B, T, C);
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_a, dxa, z, prev, w.x_a, B, T, C);
+    ops.token_shift_lerp_backward(dln1, dprev, gw.x_g, dxg, z, prev, w.x_g, B, T, C);
     ops.layernorm_backward(dx_in, gw.ln1_w, gw.ln1_b, dln1, a.x_in.data(), w.ln1_w, a.ln1_mean.data(),
                            a.ln1_rstd.data(), N, C);
     if (l == 0) {

@@ -30,7 +30,7 @@ AudioLmTrainOptions::AudioLmTrainOptions() {
 AudioLmTask::AudioLmTask(const AudioLmTrainOptions& options) : o_(options) {}
 
 ModelConfig AudioLmTask::new_model_config(const TrainOptions& o) const {
-  ModelConfig c = ModelConfig::rwkv4(o.layers, o.embd, kMuLawClasses);
+  ModelConfig c = new_trunk_config(o, kMuLawClasses);
   c.tokenizer = "mulaw";
   FrontendConfig f;
   f.type = "mulaw";
@@ -54,9 +54,9 @@ std::string AudioLmTask::describe(const Model& model) const {
   char buf[400];
   std::snprintf(
       buf, sizeof buf,
-      "training %d x %d mu-law RWKV-4 audio LM on %s at %g Hz: %zu train files (%.1f s) / %zu held out "
+      "training %d x %d mu-law %s audio LM on %s at %g Hz: %zu train files (%.1f s) / %zu held out "
       "(%.1f s), unigram entropy %.3f bits/sample, B=%lld T=%lld (%.2f s)",
-      model.config().n_layer, model.config().n_embd, o_.data.c_str(), rate, corpus_->train_files(),
+      model.config().n_layer, model.config().n_embd, model.config().arch_title(), o_.data.c_str(), rate, corpus_->train_files(),
       static_cast<double>(corpus_->train_size()) / rate, corpus_->val_files(),
       static_cast<double>(corpus_->val_size()) / rate, corpus_->unigram_bits(),
       static_cast<long long>(o_.batch), static_cast<long long>(o_.ctx), static_cast<double>(o_.ctx) / rate);

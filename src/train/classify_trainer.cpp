@@ -56,7 +56,7 @@ class ClassifyTask : public TrainTask {
   }
 
   ModelConfig new_model_config(const TrainOptions& o) const override {
-    ModelConfig c = ModelConfig::rwkv4(o.layers, o.embd, 0);
+    ModelConfig c = new_trunk_config(o, 0);
     c.input_kind = "frames";
     c.frontend = o_.frontend.to_json();
     c.input_dim = o_.frontend.make_pipeline().dim();
@@ -86,9 +86,9 @@ class ClassifyTask : public TrainTask {
   std::string describe(const Model& model) const override {
     char buf[320];
     std::snprintf(buf, sizeof buf,
-                  "training %d x %d RWKV-4 keyword classifier on %s: %zu classes, %zu train / %zu validation clips, "
+                  "training %d x %d %s keyword classifier on %s: %zu classes, %zu train / %zu validation clips, "
                   "%zu noise files, %s features (%d), B=%lld",
-                  model.config().n_layer, model.config().n_embd, o_.data.c_str(), data_.classes.size(),
+                  model.config().n_layer, model.config().n_embd, model.config().arch_title(), o_.data.c_str(), data_.classes.size(),
                   train_.waves.size(), val_.waves.size(), noises_.size(), frontend_.type.c_str(),
                   model.config().input_dim, static_cast<long long>(o_.batch));
     return buf;

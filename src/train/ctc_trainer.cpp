@@ -46,7 +46,7 @@ class CtcTask : public TrainTask {
     const FeaturePipeline p = o_.frontend.make_pipeline();
     // The vocabulary comes from the training transcripts: read them (not the audio) now.
     const std::vector<std::string> texts = read_transcripts(o_.data);
-    ModelConfig c = ModelConfig::rwkv4(o.layers, o.embd, 0);
+    ModelConfig c = new_trunk_config(o, 0);
     c.input_kind = "frames";
     c.frontend = o_.frontend.to_json();
     c.frame_stack = o_.frame_stack;
@@ -76,10 +76,10 @@ class CtcTask : public TrainTask {
   std::string describe(const Model& model) const override {
     char buf[400];
     std::snprintf(buf, sizeof buf,
-                  "training %d x %d RWKV-4 CTC recogniser on %s: %zu train utterances (%.1f h, %lld skipped as too "
+                  "training %d x %d %s CTC recogniser on %s: %zu train utterances (%.1f h, %lld skipped as too "
                   "short for their transcript), %zu validation, vocabulary of %lld (blank + \"%s\"), %s features "
                   "(%d) stacked %d, B=%lld",
-                  model.config().n_layer, model.config().n_embd, o_.data.c_str(), usable_.size(),
+                  model.config().n_layer, model.config().n_embd, model.config().arch_title(), o_.data.c_str(), usable_.size(),
                   train_.seconds / 3600, static_cast<long long>(skipped_), val_.waves.size(),
                   static_cast<long long>(vocab_->size()), vocab_symbols().c_str(), frontend_.type.c_str(),
                   features_.dim(), stack_, static_cast<long long>(o_.batch));

@@ -16,7 +16,7 @@ class TextTask : public TrainTask {
   explicit TextTask(const TextTrainOptions& o) : o_(o), corpus_(o.data, o.val_fraction, o.ctx + 1) {}
 
   ModelConfig new_model_config(const TrainOptions& o) const override {
-    return ModelConfig::rwkv4(o.layers, o.embd, 256);
+    return new_trunk_config(o, 256);
   }
 
   void attach_model(const Model& model, const std::string& path) override {
@@ -28,8 +28,8 @@ class TextTask : public TrainTask {
 
   std::string describe(const Model& model) const override {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "training %d x %d byte-level RWKV-4 on %s: %lld train / %lld val bytes, B=%lld T=%lld",
-                  model.config().n_layer, model.config().n_embd, o_.data.c_str(),
+    std::snprintf(buf, sizeof buf, "training %d x %d byte-level %s on %s: %lld train / %lld val bytes, B=%lld T=%lld",
+                  model.config().n_layer, model.config().n_embd, model.config().arch_title(), o_.data.c_str(),
                   static_cast<long long>(corpus_.train_size()), static_cast<long long>(corpus_.val_size()),
                   static_cast<long long>(o_.batch), static_cast<long long>(o_.ctx));
     return buf;

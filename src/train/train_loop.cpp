@@ -277,4 +277,14 @@ TrainResult run_training(TrainTask& task, const TrainOptions& o) {
   return result;
 }
 
+ModelConfig new_trunk_config(const TrainOptions& o, int vocab_size) {
+  if (o.arch == "rwkv4") return ModelConfig::rwkv4(o.layers, o.embd, vocab_size);
+  if (o.arch != "rwkv7") fail_usage("--arch must be rwkv4 or rwkv7, got '", o.arch, "'");
+  ModelConfig c = ModelConfig::rwkv7(o.layers, o.embd, vocab_size);
+  c.head_size = std::min(o.head_size, o.embd);
+  if (c.head_size < 1 || o.embd % c.head_size != 0)
+    fail_usage("--head-size ", o.head_size, " must divide --embd ", o.embd);
+  return c;
+}
+
 }  // namespace rwkvs

@@ -21,8 +21,10 @@ struct TrainOptions {
   std::string out_dir = "runs/train";
   int64_t ctx = 256;         // T: positions per training window (tasks may ignore)
   int64_t batch = 16;        // B: sequences per step
+  std::string arch = "rwkv4";  // a new model's architecture: rwkv4 | rwkv7
   int layers = 6;
   int embd = 256;
+  int head_size = 64;           // rwkv7: head size of a new model (C when C is smaller)
   double lr = 6e-4;
   double lr_min_ratio = 0.1;
   int64_t warmup = 50;
@@ -41,6 +43,11 @@ struct TrainOptions {
   std::string precision = "fp32";   // GPU matmuls: fp32 | tf32 | bf16
   OptimizerConfig optimizer;
 };
+
+// The trunk of a new model as the options ask for it (--arch, --layers, --embd, --head-size), with
+// token input and an lm head of vocab_size outputs; tasks then set their input and head.
+// Errors name the flag (a head size that does not divide --embd).
+ModelConfig new_trunk_config(const TrainOptions& o, int vocab_size);
 
 // The rows [begin, begin + count) of a global batch that this process computes (data parallelism:
 // rank r of N computes count = B / N rows starting at r * count).

@@ -19,3 +19,15 @@ $py "$ref" grad --float64 --model model.safetensors --tokens tokens.txt --out gr
 # The official trainer init (its vector ramps are deterministic; its matrices are torch-random).
 $py "$ref" init --layers 3 --embd 32 --head-size 8 --vocab 11 --lora 32,32,32,32 --official-init --seed 1 \
     --out official_init.safetensors
+# Streaming: the state after the first 15 tokens, then the logits and gradients of the last 25 from it.
+$py - <<'PY'
+t = open("tokens.txt").read().split()
+open("tokens_head.txt", "w").write(" ".join(t[:15]) + "\n")
+open("tokens_tail.txt", "w").write(" ".join(t[15:]) + "\n")
+PY
+$py "$ref" forward --float64 --model model.safetensors --tokens tokens_head.txt --out /dev/null \
+    --state-out state15.safetensors
+$py "$ref" forward --float64 --mode recurrent --model model.safetensors --tokens tokens_tail.txt \
+    --state-in state15.safetensors --out logits_tail_recurrent.f32
+$py "$ref" grad --float64 --model model.safetensors --tokens tokens_tail.txt --state-in state15.safetensors \
+    --out grads_tail.safetensors | tee grad_tail_loss.txt
