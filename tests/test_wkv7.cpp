@@ -10,48 +10,21 @@
 #include "kernels/wkv7.h"
 #include "src/io/safetensors.h"
 #include "tests/support.h"
+#include "tests/wkv7_inputs.h"
 
 using namespace rwkvs;
 using namespace rwkvs::kernels;
 
 namespace {
 
-// Inputs with the model's statistics (spec §3): logw in (-e^-0.5, 0), a = -kappa_hat and
-// b = kappa_hat * alpha with kappa_hat of unit norm per head, alpha in (0, 1).
+// Inputs with the model's statistics (tests/wkv7_inputs.h), in precision R.
 template <class R>
-struct Wkv7Case {
+struct Wkv7Case : test::Wkv7Inputs<R> {
   int64_t B, T, H, N;
-  std::vector<R> r, logw, k, v, a, b, S0, gy, gS;
   Wkv7Case(int64_t B_, int64_t T_, int64_t H_, int64_t N_, uint64_t seed)
-      : B(B_), T(T_), H(H_), N(N_), r(B_ * T_ * H_ * N_), logw(r.size()), k(r.size()), v(r.size()), a(r.size()),
-        b(r.size()), S0(B_ * H_ * N_ * N_), gy(r.size()), gS(S0.size()) {
-    Rng rng(seed);
-    for (size_t e = 0; e < r.size(); ++e) {
-      r[e] = static_cast<R>(rng.normal());
-      k[e] = static_cast<R>(rng.normal());
-      v[e] = static_cast<R>(rng.normal());
-      logw[e] = static_cast<R>(-std::exp(-0.5) / (1 + std::exp(-2 * rng.normal())));
-      gy[e] = static_cast<R>(rng.normal());
-    }
-    for (size_t row = 0; row < r.size(); row += N) {  // one head of one token
-      double norm = 0;
-      std::vector<double> kk(N);
-      for (auto& x : kk) {
-        x = rng.normal();
-        norm += x * x;
-      }
-      norm = std::sqrt(norm);
-      for (int64_t j = 0; j < N; ++j) {
-        a[row + j] = static_cast<R>(-kk[j] / norm);
-        b[row + j] = static_cast<R>(kk[j] / norm * rng.uniform());
-      }
-    }
-    for (size_t e = 0; e < S0.size(); ++e) {
-      S0[e] = static_cast<R>(0.3 * rng.normal());
-      gS[e] = static_cast<R>(rng.normal());
-    }
-  }
-  size_t n() const { return r.size(); }
+      : test::Wkv7Inputs<R>(static_cast<size_t>(B_ * T_ * H_ * N_), static_cast<size_t>(B_ * H_ * N_ * N_), N_, seed),
+        B(B_), T(T_), H(H_), N(N_) {}
+  size_t n() const { return this->r.size(); }
 };
 
 // Outputs and gradients of one run.
