@@ -2,6 +2,7 @@
 // Shared by the streaming tests: small audio classifiers (random, or a hand-built "loudness
 // keyword" model whose class "yes" fires on loud sound), synthetic audio, the offline reference
 // (whole-file features -> parallel forward -> softmax) and a driver that streams audio in chunks.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "src/infer/stream_model.h"
 #include "src/infer/stream_session.h"
 #include "src/model/rwkv4.h"
+#include "src/model/rwkv7.h"
 
 namespace rwkvs::test {
 
@@ -27,8 +29,9 @@ inline FrontendConfig small_fbank(double rate = 16000, int bins = 23) {
 }
 
 inline ModelConfig audio_classifier_config(int L, int C, const FrontendConfig& f,
-                                           std::vector<std::string> labels) {
-  ModelConfig c = ModelConfig::rwkv4(L, C, 0);
+                                           std::vector<std::string> labels, const std::string& arch = "rwkv4") {
+  ModelConfig c = arch == "rwkv7" ? ModelConfig::rwkv7(L, C, 0) : ModelConfig::rwkv4(L, C, 0);
+  if (c.rwkv7()) c.head_size = std::min(16, C);
   c.input_kind = "frames";
   c.frontend = f.to_json();
   c.input_dim = f.make_computer()->dim();
@@ -39,8 +42,9 @@ inline ModelConfig audio_classifier_config(int L, int C, const FrontendConfig& f
 
 // A random classifier with plausible normalisation statistics for log-fbank input.
 inline Model random_classifier(uint64_t seed, int L = 2, int C = 32, const FrontendConfig& f = small_fbank(),
-                               std::vector<std::string> labels = {"_unknown_", "yes", "no", "up"}) {
-  Model m(audio_classifier_config(L, C, f, std::move(labels)));
+                               std::vector<std::string> labels = {"_unknown_", "yes", "no", "up"},
+                               const std::string& arch = "rwkv4") {
+  Model m(audio_classifier_config(L, C, f, std::move(labels), arch));
   init_random(m, seed);
   const ModelView v = m.view();
   for (int i = 0; i < m.config().input_dim; ++i) {
@@ -139,10 +143,18 @@ inline std::vector<float> offline_posteriors(const StreamModel& sm, const std::v
   const FeatureMatrix feats = compute_features(sm.features(), x.data(), static_cast<int64_t>(x.size()));
   const int64_t T = feats.rows, K = sm.num_classes();
   if (T == 0) return {};
-  Activations acts;
-  rwkv4_forward(sm.model(), acts, ModelInput{nullptr, feats.data.data()}, 1, T, nullptr, nullptr);
+  std::vector<float> logits(static_cast<size_t>(T * K));
+  if (sm.config().rwkv7()) {
+    Activations7 acts;
+    rwkv7_forward(sm.model(), acts, ModelInput{nullptr, feats.data.data()}, 1, T);
+    std::copy(acts.logits.data(), acts.logits.data() + T * K, logits.begin());
+  } else {
+    Activations acts;
+    rwkv4_forward(sm.model(), acts, ModelInput{nullptr, feats.data.data()}, 1, T, nullptr, nullptr);
+    std::copy(acts.logits.data(), acts.logits.data() + T * K, logits.begin());
+  }
   std::vector<float> p(static_cast<size_t>(T * K));
-  for (int64_t t = 0; t < T; ++t) softmax_posteriors(acts.logits.data() + t * K, K, p.data() + t * K);
+  for (int64_t t = 0; t < T; ++t) softmax_posteriors(logits.data() + t * K, K, p.data() + t * K);
   return p;
 }
 

@@ -41,6 +41,22 @@ TEST_CASE("rwkvs logits matches the oracle in both modes") {
   }
 }
 
+TEST_CASE("rwkvs logits runs an RWKV-7 model: the oracle's numbers in both modes") {
+  const std::string dir = test::temp_dir("cli_logits_rwkv7");
+  const std::string data = std::string(RWKVS_TEST_DATA_DIR) + "/rwkv7/";
+  const auto want = test::read_f32_file(data + "logits.f32");
+  for (const char* mode : {"parallel", "recurrent"}) {
+    CAPTURE(mode);
+    std::string out;
+    REQUIRE(run(cli() + " logits --model " + data + "model.safetensors --tokens " + data + "tokens.txt --out " + dir +
+                    "/l.f32 --mode " + mode,
+                &out) == 0);
+    const auto got = test::read_f32_file(dir + "/l.f32");
+    REQUIRE(got.size() == want.size());
+    CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 1e-4, 1e-4);
+  }
+}
+
 TEST_CASE("rwkvs logits/grads --device cuda: the oracle's numbers on a GPU, or one clear error without one") {
   const std::string dir = test::temp_dir("cli_logits_cuda");
   const std::string model = " --model " + golden("model.safetensors") + " --tokens " + golden("tokens.txt");

@@ -150,6 +150,45 @@ TEST_CASE("a session stepping through an engine (as on a GPU) matches the offlin
                        doctest::Contains("another model"), Error);
 }
 
+TEST_CASE("an RWKV-7 classifier streams its offline posteriors in both modes; its state saves, loads, and is refused by RWKV-4") {
+  const std::string dir = test::temp_dir("stream_rwkv7");
+  const auto model = std::make_shared<const StreamModel>(
+      test::random_classifier(4, 2, 32, test::small_fbank(), {"_unknown_", "yes", "no", "up"}, "rwkv7"), "rwkv7 model");
+  REQUIRE(model->config().rwkv7());
+  const std::vector<float> x = test::synthetic_audio(2.0, kRate, 11);
+  const std::vector<float> want = test::offline_posteriors(*model, x);
+  Rng rng(4);
+  for (StepMode mode : {StepMode::hop, StepMode::frame}) {
+    INFO("mode " << step_mode_name(mode));
+    StreamSession s(model, mode);
+    const std::vector<FrameOutput> outs =
+        stream_in_chunks(s, x, kRate, [&] { return static_cast<size_t>(rng.below(3000)); });
+    REQUIRE(outs.size() * 4 == want.size());
+    const std::vector<float> got = flatten(outs);
+    CHECK_ARRAYS_CLOSE(got.data(), want.data(), want.size(), 1e-5, 0.0);
+  }
+  // save half way, continue in a fresh session: the same posteriors
+  StreamSession a(model), whole(model);
+  const size_t half = x.size() / 2;
+  a.accept_waveform(kRate, x.data(), half);
+  a.step();
+  std::vector<FrameOutput> got = a.take_outputs();
+  a.save_state(dir + "/half.state");
+  StreamSession b(model);
+  b.load_state(dir + "/half.state");
+  std::vector<float> rest(x.begin() + static_cast<long>(half), x.end());
+  for (FrameOutput& o : stream_in_chunks(b, rest, kRate, [&] { return rest.size(); })) got.push_back(std::move(o));
+  // the uninterrupted run takes the same chunks (half, then the rest)
+  size_t chunk = 0;
+  const size_t sizes[] = {half, rest.size()};
+  CHECK(bitwise_equal(got, stream_in_chunks(whole, x, kRate, [&] { return sizes[chunk++]; })));
+  // an RWKV-4 model of the same shape refuses the RWKV-7 state, naming the architectures
+  const auto model4 = test::random_stream_model(4, 2, 32);
+  StreamSession c(model4);
+  CHECK_THROWS_WITH_AS(c.load_state(dir + "/half.state"), doctest::Contains("arch \"rwkv7\" there, \"rwkv4\" here"),
+                       Error);
+}
+
 TEST_CASE("save_state -> load_state -> continue equals an uninterrupted run bit for bit") {
   const std::string dir = test::temp_dir("stream_save_load");
   const auto model = test::random_stream_model(2);

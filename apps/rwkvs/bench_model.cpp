@@ -15,12 +15,14 @@
 #include "src/core/timer.h"
 #include "src/model/engine.h"
 #include "src/model/rwkv4.h"
+#include "src/model/rwkv7.h"
 #include "src/train/optimizer.h"
 
 namespace rwkvs::app {
 namespace {
 
 struct ModelBenchArgs {
+  std::string arch = "rwkv4";  // bench train: rwkv4 | rwkv7 | both (one after the other, same run)
   int layers = 6, embd = 256, vocab = 256;
   int64_t batch = 16, ctx = 256;
   int steps = 5;
@@ -29,9 +31,12 @@ struct ModelBenchArgs {
   std::string device = "cpu", precision = "fp32";
 };
 
-Model random_model(const ModelBenchArgs& a) {
+Model random_model(const ModelBenchArgs& a, const std::string& arch = "rwkv4") {
   if (a.layers < 1 || a.embd < 1 || a.vocab < 2) fail_usage("--layers, --embd must be >= 1 and --vocab >= 2");
-  Model m(ModelConfig::rwkv4(a.layers, a.embd, a.vocab));
+  if (arch == "rwkv7" && a.embd % std::min(64, a.embd) != 0)
+    fail_usage("--arch rwkv7: --embd must be a multiple of the head size 64 (or below 64)");
+  Model m(arch == "rwkv7" ? ModelConfig::rwkv7(a.layers, a.embd, a.vocab)
+                          : ModelConfig::rwkv4(a.layers, a.embd, a.vocab));
   init_random(m, 1);
   return m;
 }
@@ -42,27 +47,37 @@ double parallel_vs_recurrent(const Model& m, int64_t T) {
   Rng rng(2);
   std::vector<int32_t> tokens(T);
   for (auto& t : tokens) t = static_cast<int32_t>(rng.below(V));
-  Activations acts;
-  rwkv4_forward(m, acts, tokens.data(), 1, T, nullptr, nullptr);
+  std::vector<float> parallel(T * V), lg(V);
   RecurrentState st(m.config(), 1);
+  if (m.config().rwkv7()) {
+    Activations7 acts;
+    rwkv7_forward(m, acts, ModelInput{tokens.data(), nullptr}, 1, T);
+    std::copy(acts.logits.data(), acts.logits.data() + T * V, parallel.begin());
+  } else {
+    Activations acts;
+    rwkv4_forward(m, acts, tokens.data(), 1, T, nullptr, nullptr);
+    std::copy(acts.logits.data(), acts.logits.data() + T * V, parallel.begin());
+  }
+  Activations7 acts7;
   StepWorkspace ws;
-  std::vector<float> lg(V);
   double worst = 0, scale = 1e-30;
   for (int64_t t = 0; t < T; ++t) {
-    rwkv4_step(m, st, &tokens[t], lg.data(), ws);
+    if (m.config().rwkv7()) {  // the recurrent step: one position from the carried state
+      rwkv7_forward(m, acts7, ModelInput{&tokens[t], nullptr}, 1, 1, &st, &st);
+      std::copy(acts7.logits.data(), acts7.logits.data() + V, lg.begin());
+    } else {
+      rwkv4_step(m, st, &tokens[t], lg.data(), ws);
+    }
     for (int64_t v = 0; v < V; ++v) {
-      worst = std::max(worst, double(std::fabs(lg[v] - acts.logits[t * V + v])));
+      worst = std::max(worst, double(std::fabs(lg[v] - parallel[t * V + v])));
       scale = std::max(scale, double(std::fabs(lg[v])));
     }
   }
   return worst / scale;
 }
 
-void run_bench_train(const ModelBenchArgs& a) {
-  if (a.batch < 1 || a.ctx < 1 || a.steps < 1) fail_usage("--batch, --ctx and --steps must be >= 1");
-  validate_device_flags(a.device, a.precision);
-  set_num_threads(a.threads);
-  Model model = random_model(a);
+void run_bench_train_arch(const ModelBenchArgs& a, const std::string& arch) {
+  Model model = random_model(a, arch);
   const double check = parallel_vs_recurrent(model, 64);
   if (!(check < 1e-4)) fail("bench train: parallel and recurrent logits disagree (relative diff ", check, ")");
   const int64_t C = a.embd, N = a.batch * a.ctx;
@@ -91,6 +106,7 @@ void run_bench_train(const ModelBenchArgs& a) {
   const double params = static_cast<double>(model.num_parameters());
   const double gflops = 6.0 * params * N / t / 1e9;
   print_result({{"bench", "train"},
+                {"arch", arch},
                 {"device", gpu ? engine->device_name() : cpu_description()},
                 {"precision", a.precision},
                 {"layers", a.layers},
@@ -106,6 +122,18 @@ void run_bench_train(const ModelBenchArgs& a) {
                 {gpu ? "fraction_of_gemm" : "fraction_of_sgemm", gflops / gemm_gflops},
                 {"parallel_vs_recurrent_rel_diff", check}},
                a.json);
+}
+
+void run_bench_train(const ModelBenchArgs& a) {
+  if (a.batch < 1 || a.ctx < 1 || a.steps < 1) fail_usage("--batch, --ctx and --steps must be >= 1");
+  validate_device_flags(a.device, a.precision);
+  set_num_threads(a.threads);
+  if (a.arch == "both") {
+    run_bench_train_arch(a, "rwkv4");
+    run_bench_train_arch(a, "rwkv7");
+  } else {
+    run_bench_train_arch(a, a.arch);
+  }
 }
 
 void run_bench_generate(const ModelBenchArgs& a) {
@@ -159,6 +187,9 @@ void add_bench_train(CLI::App& bench) {
   auto a = std::make_shared<ModelBenchArgs>();
   CLI::App* cmd = bench.add_subcommand("train", "Training step throughput (forward, backward, AdamW) vs sgemm");
   add_shape_options(cmd, *a);
+  cmd->add_option("--arch", a->arch, "rwkv4, rwkv7, or both (one after the other in the same run)")
+      ->check(CLI::IsMember({"rwkv4", "rwkv7", "both"}))
+      ->capture_default_str();
   cmd->add_option("--batch", a->batch, "sequences per step");
   cmd->add_option("--ctx", a->ctx, "tokens per sequence");
   cmd->add_option("--steps", a->steps, "timed steps (best is reported)");

@@ -30,7 +30,8 @@ void run_logits(const InspectArgs& a) {
   std::vector<float> logits;
   ForwardOptions opt;
   opt.wkv.chunk_len = a.chunk;
-  if (a.device == "cpu" && a.mode == "recurrent") {  // the CPU's own one-token step (rwkv4_step)
+  // the CPU's own one-token step (rwkv4_step); RWKV-7's step is the engine's T = 1 form below
+  if (a.device == "cpu" && a.mode == "recurrent" && !model.config().rwkv7()) {
     RecurrentState state(model.config(), 1);
     StepWorkspace ws;
     logits.resize(T * V);

@@ -9,11 +9,12 @@ namespace rwkvs {
 
 SessionBatch::SessionBatch(std::shared_ptr<const StreamModel> model) : model_(std::move(model)) {
   RWKVS_CHECK(model_ != nullptr, "SessionBatch: no model given");
+  engine_ = model_->default_engine();
 }
 
 void SessionBatch::set_engine(std::shared_ptr<Engine> engine) {
   if (engine) model_->check_engine(*engine, "SessionBatch");
-  engine_ = std::move(engine);
+  engine_ = engine ? std::move(engine) : model_->default_engine();
 }
 
 void SessionBatch::size_state(RecurrentState& s, int64_t B) const {

@@ -89,6 +89,11 @@ double StreamModel::cmvn_lookahead_s() const {
   return (w - w / 2 - 1) * frame_shift_s();
 }
 
+std::shared_ptr<Engine> StreamModel::default_engine() const {
+  if (!config().rwkv7()) return nullptr;
+  return make_engine("cpu", model());
+}
+
 void StreamModel::check_engine(const Engine& engine, const char* who) const {
   if (engine.config().to_json() != config().to_json())
     fail(who, ": the engine holds another model than '", source_, "'");

@@ -54,6 +54,10 @@ class StreamModel {
   // carry it so that a state is only ever continued on the model that made it.
   uint64_t fingerprint() const { return fingerprint_; }
 
+  // The engine a session or batch steps on when none is set: null for RWKV-4 (the CPU recurrent
+  // step), a CPU engine for RWKV-7 (whose step is the parallel form at T = 1 from the state).
+  std::shared_ptr<Engine> default_engine() const;
+
   // Throws, naming 'who', unless 'engine' runs this model's configuration (sessions and batches
   // check an engine before stepping on it).
   void check_engine(const Engine& engine, const char* who) const;

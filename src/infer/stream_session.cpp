@@ -50,7 +50,8 @@ StreamSession::StreamSession(std::shared_ptr<const StreamModel> model, StepMode 
       features_(model_->features()),
       state_(model_->config(), 1),
       next_state_(model_->config(), 1),
-      logits_(static_cast<size_t>(model_->num_classes())) {}
+      logits_(static_cast<size_t>(model_->num_classes())),
+      engine_(model_->default_engine()) {}
 
 void StreamSession::accept_waveform(double sample_rate, const float* samples, size_t n) {
   if (features_.finished())
@@ -135,7 +136,7 @@ void StreamSession::step() {
 
 void StreamSession::set_engine(std::shared_ptr<Engine> engine) {
   if (engine) model_->check_engine(*engine, "stream");
-  engine_ = std::move(engine);
+  engine_ = engine ? std::move(engine) : model_->default_engine();
 }
 
 void StreamSession::step_hop() {

@@ -35,8 +35,8 @@ constexpr const char* kVersion = "1";
 
 nlohmann::json model_description(const StreamModel& m) {
   const ModelConfig& c = m.config();
-  return {{"n_layer", c.n_layer},     {"n_embd", c.n_embd}, {"dim_att", c.dim_att},  {"dim_ffn", c.dim_ffn},
-          {"input_dim", c.input_dim}, {"labels", c.labels}, {"frontend", c.frontend}};
+  return {{"arch", c.arch},           {"n_layer", c.n_layer}, {"n_embd", c.n_embd},  {"dim_att", c.dim_att},
+          {"dim_ffn", c.dim_ffn},     {"input_dim", c.input_dim}, {"labels", c.labels}, {"frontend", c.frontend}};
 }
 
 std::string hex64(uint64_t v) {
@@ -145,6 +145,10 @@ class StateReader {
 
 // The first way 'saved' (the file's model) differs from 'here', for the error message.
 std::string model_difference(const nlohmann::json& saved, const nlohmann::json& here) {
+  // files from before RWKV-7 carry no arch: they are RWKV-4 states
+  const nlohmann::json saved_arch = saved.value("arch", nlohmann::json("rwkv4"));
+  if (saved_arch != here.at("arch"))
+    return "arch " + saved_arch.dump() + " there, " + here.at("arch").dump() + " here";
   for (const char* key : {"n_layer", "n_embd", "dim_att", "dim_ffn", "input_dim"})
     if (saved.value(key, nlohmann::json()) != here.at(key))
       return std::string(key) + " " + saved.value(key, nlohmann::json()).dump() + " there, " +
@@ -181,7 +185,7 @@ void StreamSession::save_state(const std::string& path) const {
     posteriors.insert(posteriors.end(), outputs_[i].posteriors.begin(), outputs_[i].posteriors.end());
   }
   std::vector<TensorView> tensors = {
-      {"recurrent_state", {c.n_layer, 2 * c.n_embd + 3 * c.dim_att}, state_.data()},
+      {"recurrent_state", {c.n_layer, state_.floats_per_layer()}, state_.data()},
       {"frontend.samples", {static_cast<int64_t>(f.samples.size())}, f.samples.data()},
       {"frontend.frames", {static_cast<int64_t>(f.frames.size()) / F, F}, f.frames.data()},
       {"outputs.posteriors", {static_cast<int64_t>(outputs_.size()), K}, posteriors.data()}};
@@ -253,7 +257,8 @@ void StreamSession::load_state(const std::string& path) {
     r.corrupt("its frontend counters are inconsistent");
   f.samples = r.tensor("frontend.samples", {f.samples_received - f.samples_start});
   f.frames = r.tensor("frontend.frames", {f.frames_ready - f.first_frame, F});
-  const std::vector<float> state = r.tensor("recurrent_state", {c.n_layer, 2 * c.n_embd + 3 * c.dim_att});
+  const int64_t per_layer = RecurrentState(c, 1).floats_per_layer();
+  const std::vector<float> state = r.tensor("recurrent_state", {c.n_layer, per_layer});
   // The outputs' count is whatever the file holds: read it from the entry's shape.
   const TensorEntry* out_entry = r.entry("outputs.posteriors");
   if (!out_entry || out_entry->shape.size() != 2) r.corrupt("it lacks tensor outputs.posteriors [k, K]");
@@ -262,7 +267,7 @@ void StreamSession::load_state(const std::string& path) {
   const std::vector<float> posteriors = r.tensor("outputs.posteriors", {n_out, K});
 
   std::vector<TensorView> views = {
-      {"recurrent_state", {c.n_layer, 2 * c.n_embd + 3 * c.dim_att}, state.data()},
+      {"recurrent_state", {c.n_layer, per_layer}, state.data()},
       {"frontend.samples", {static_cast<int64_t>(f.samples.size())}, f.samples.data()},
       {"frontend.frames", {f.frames_ready - f.first_frame, F}, f.frames.data()},
       {"outputs.posteriors", {n_out, K}, posteriors.data()}};

@@ -14,7 +14,8 @@ constexpr int64_t kPrefillBlock = 256;  // tokens per engine call: bounds the lo
 TokenStepper::TokenStepper(const Model& model, const std::string& device, const std::string& precision)
     : model_(model) {
   validate_device_flags(device, precision);
-  if (device != "cpu") engine_ = make_engine(device, model, precision);
+  // RWKV-7 has no separate CPU step: the engine's parallel form at T = 1 from the carried state is it
+  if (device != "cpu" || model.config().rwkv7()) engine_ = make_engine(device, model, precision);
 }
 
 TokenStepper::TokenStepper(const Model& model, std::unique_ptr<Engine> engine)
