@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Convert an official RWKV-4 PyTorch checkpoint (.pth state dict) to rwkv-stream's .safetensors.
+"""Convert an official RWKV-4 or RWKV-7 (x070) PyTorch checkpoint (.pth state dict) to rwkv-stream's .safetensors.
 
     /usr/bin/python3 scripts/convert_pth.py RWKV-4-Pile-169M-20220807-8023.pth model.safetensors [--dtype f32|bf16|f16]
 
-Keeps the official tensor names and shapes (the loader accepts time_* as [C] or [1,1,C]), writes
+RWKV-7 files are recognised by blocks.0.att.r_k; their head size and LoRA ranks come from the tensor
+shapes, and block 0's unused value-residual LoRA (v0/v1/v2, present in fresh trainer files only)
+is dropped. Keeps the official tensor names and shapes (the loader accepts time_*, x_*, w0, ... as
+[C] or [1,1,C]), writes
 float32 by default (exact for bf16/fp16 sources) or half precision with --dtype, and stores the
 model config as "rwkvs.config" metadata. Refuses optional/experimental keys, which change the
 model (pos_emb, head_q/head_k, ffnPre, tiny_*, att.qq/...), and files cached by the `rwkv` pip
@@ -77,33 +80,73 @@ def expected_shapes(L, C, A, F, V):
     return shapes
 
 
+def expected_shapes7(L, C, F, V, H, N, Dw, Da, Dv, Dg):
+    """Official RWKV-7 (x070) names and shapes (rwkv7-spec §2)."""
+    shapes = {"emb.weight": (V, C), "ln_out.weight": (C,), "ln_out.bias": (C,), "head.weight": (V, C)}
+    for i in range(L):
+        p = f"blocks.{i}."
+        a = p + "att."
+        if i == 0:
+            shapes[p + "ln0.weight"] = shapes[p + "ln0.bias"] = (C,)
+        for ln in ("ln1", "ln2"):
+            shapes[p + ln + ".weight"] = shapes[p + ln + ".bias"] = (C,)
+        for v in ("x_r", "x_w", "x_k", "x_v", "x_a", "x_g", "w0", "a0", "k_k", "k_a"):
+            shapes[a + v] = (1, 1, C)
+        lora = [("w", Dw), ("a", Da), ("g", Dg)] + ([("v", Dv)] if i > 0 else [])
+        for nm, D in lora:
+            shapes[a + nm + "1"] = (C, D)
+            shapes[a + nm + "2"] = (D, C)
+        if i > 0:
+            shapes[a + "v0"] = (1, 1, C)
+        shapes[a + "r_k"] = (H, N)
+        for m in ("receptance", "key", "value", "output"):
+            shapes[a + m + ".weight"] = (C, C)
+        shapes[a + "ln_x.weight"] = shapes[a + "ln_x.bias"] = (C,)
+        shapes[p + "ffn.x_k"] = (1, 1, C)
+        shapes[p + "ffn.key.weight"] = (F, C)
+        shapes[p + "ffn.value.weight"] = (C, F)
+    return shapes
+
+
 def shape_ok(name, want, got):
     if got == want:
         return True
     n = 1
     for d in want:
         n *= d
-    return ".time_" in name and got in ((n,), (1, 1, n))
+    either = ".time_" in name or (len(want) == 3 and want[:2] == (1, 1))
+    return either and got in ((n,), (1, 1, n))
 
 
 def infer_config(sd, path):
     """The same inference as the C++ loader's, so the stored config always matches the tensors."""
     def matrix(name):
         if name not in sd or sd[name].dim() != 2:
-            raise ConvertError(f"'{path}' has no 2-D {name}: not an RWKV-4 checkpoint")
+            raise ConvertError(f"'{path}' has no 2-D {name}: not an RWKV checkpoint")
         return tuple(sd[name].shape)
 
     V, C = matrix("emb.weight")
     L = sum(1 for k in sd if re.fullmatch(r"blocks\.\d+\.ln1\.weight", k))
     if L == 0:
-        raise ConvertError(f"'{path}' has no blocks.0.ln1.weight: not an RWKV-4 checkpoint")
+        raise ConvertError(f"'{path}' has no blocks.0.ln1.weight: not an RWKV checkpoint")
     A = matrix("blocks.0.att.key.weight")[0]
     F = matrix("blocks.0.ffn.key.weight")[0]
-    want = expected_shapes(L, C, A, F, V)
+    rwkv7 = "blocks.0.att.r_k" in sd
+    if rwkv7:
+        H, N = matrix("blocks.0.att.r_k")
+        ranks = [matrix(f"blocks.0.att.{x}1")[1] for x in ("w", "a")] + \
+                [matrix("blocks.1.att.v1")[1] if L > 1 else 0, matrix("blocks.0.att.g1")[1]]
+        want = expected_shapes7(L, C, F, V, H, N, *ranks)
+        # a fresh official trainer file holds block 0's value-residual LoRA, which the model never uses
+        for k in ("blocks.0.att.v0", "blocks.0.att.v1", "blocks.0.att.v2"):
+            sd.pop(k, None)
+    else:
+        want = expected_shapes(L, C, A, F, V)
+    arch = "RWKV-7" if rwkv7 else "RWKV-4"
     unknown = [k for k in sd if k not in want]
     if unknown:
         raise ConvertError(
-            f"'{path}' has unknown tensor(s) {', '.join(unknown[:5])}: not part of an RWKV-4 model with n_layer={L} "
+            f"'{path}' has unknown tensor(s) {', '.join(unknown[:5])}: not part of an {arch} model with n_layer={L} "
             "(optional/experimental keys such as pos_emb, head_q/head_k, ffnPre, tiny_*, att.qq change the model "
             "and are not supported)")
     for name, shape in want.items():
@@ -112,9 +155,12 @@ def infer_config(sd, path):
         got = tuple(sd[name].shape)
         if not shape_ok(name, shape, got):
             raise ConvertError(f"'{path}' has {name} of shape {list(got)}, expected {list(shape)}")
-    return {"format": "rwkvs-1", "arch": "rwkv4", "n_layer": L, "n_embd": C, "dim_att": A, "dim_ffn": F,
-            "vocab_size": V, "input_kind": "tokens", "head_kind": "lm",
-            "tokenizer": "bytes" if V == 256 else "ids", "train_step": 0}
+    config = {"format": "rwkvs-1", "arch": "rwkv7" if rwkv7 else "rwkv4", "n_layer": L, "n_embd": C, "dim_att": A,
+              "dim_ffn": F, "vocab_size": V, "input_kind": "tokens", "head_kind": "lm",
+              "tokenizer": "bytes" if V == 256 else "ids", "train_step": 0}
+    if rwkv7:
+        config.update({"version": "x070", "head_size": N, "lora": ranks})
+    return config
 
 
 def tensor_bytes(t, torch_dtype):
@@ -155,7 +201,7 @@ def write_safetensors(out_path, sd, config, out_dtype):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("pth", help="official RWKV-4 checkpoint (.pth state dict)")
+    ap.add_argument("pth", help="official RWKV-4 or RWKV-7 checkpoint (.pth state dict)")
     ap.add_argument("out", help="output .safetensors")
     ap.add_argument("--allow-pickle", action="store_true",
                     help="load with full unpickling (runs code from the file): only for files you trust")

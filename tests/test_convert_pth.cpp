@@ -1,10 +1,11 @@
 // scripts/convert_pth.py: an official-style .pth (bf16 tensors, [1,1,C] time_mix, fp32 time_decay,
 // an fp16 head) made by tests/make_test_pth.py converts to a file load_model reads with exactly the
-// torch values, in every output dtype; unknown keys and pip-rwkv caches are refused.
+// torch values, in every output dtype; an RWKV-7 .pth likewise; unknown keys and pip-rwkv caches are refused.
 // Needs Debian's python3 with torch: without it the whole file exits 77 (ctest: Skipped).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "base/error.h"
 #include "src/model/checkpoint.h"
@@ -82,6 +83,34 @@ TEST_CASE("a bf16 .pth converts to a checkpoint with exactly the torch values, i
       INFO("tensor ", p.name);
       REQUIRE(want.size() == p.numel);
       CHECK_ARRAYS_CLOSE(m.tensor(p.name), want.data(), p.numel, 0.0, 0.0);  // bf16 -> f32 is exact
+    }
+  }
+}
+
+TEST_CASE("an RWKV-7 .pth (as released, or as a fresh trainer file) converts with exactly the torch values") {
+  require_torch();
+  const std::string dir = pth_dir();
+  for (const char* name : {"rwkv7", "rwkv7_trainer"}) {
+    CAPTURE(name);
+    const std::string dst = dir + "/" + name + ".safetensors";
+    std::string out;
+    REQUIRE_MESSAGE(convert(dir + "/" + name + ".pth", dst, "", &out) == 0, out);
+    const SafetensorsReader file(dst);
+    CHECK(file.find("blocks.0.att.v0") == nullptr);  // block 0's unused value residual is dropped
+    const Model m = load_model(dst);
+    const ModelConfig& c = m.config();
+    CHECK(c.rwkv7());
+    CHECK(c.n_layer == 2);
+    CHECK(c.n_embd == 16);
+    CHECK(c.head_size == 8);
+    CHECK(c.dim_ffn == 48);
+    CHECK(c.vocab_size == 40);
+    CHECK((std::vector<int>{c.lora_w, c.lora_a, c.lora_v, c.lora_g}) == std::vector<int>{4, 4, 4, 4});
+    for (const ParamInfo& p : m.layout().tensors()) {
+      const std::vector<float> want = test::read_f32_file(dir + "/ref7/" + p.name + ".f32");
+      INFO("tensor ", p.name);
+      REQUIRE(want.size() == p.numel);
+      CHECK_ARRAYS_CLOSE(m.tensor(p.name), want.data(), p.numel, 0.0, 0.0);
     }
   }
 }
