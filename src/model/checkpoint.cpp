@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "src/model/rwkv_cpp_import.h"
 
 namespace rwkvs {
 
@@ -129,6 +130,7 @@ ModelConfig read_model_config(const SafetensorsReader& file) {
 }
 
 Model load_model(const std::string& path) {
+  if (is_rwkv_cpp_file(path)) return load_rwkv_cpp_model(path);
   SafetensorsReader file(path);
   reject_pip_cache(file);
   const ModelConfig config = read_model_config(file);

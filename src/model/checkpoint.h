@@ -17,6 +17,7 @@ void save_model(const std::string& path, const Model& model);
 
 // Loads a model saved by save_model, an official RWKV-4 checkpoint converted by
 // scripts/convert_pth.py, or a file made by rwkv4_ref.py (F32, F16, BF16 or F64 tensors).
+// A file starting with rwkv.cpp's ggml magic is read by load_rwkv_cpp_model (rwkv_cpp_import.h).
 // Every expected tensor must be present with its shape (time_mix_*, time_decay and time_first may
 // be [n] or [1,1,n]) and no other tensor may be present. Throws Error naming the file and tensor,
 // e.g. "load: 'x.safetensors' has blocks.3.att.key.weight of shape [64,32], expected [64,64]".
