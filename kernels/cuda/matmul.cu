@@ -67,4 +67,22 @@ void matmul_backward(const CudaContext& ctx, float* dinp, float* dweight, const 
   if (dweight) gemm(ctx, op, CUBLAS_OP_N, CUBLAS_OP_T, I, O, N, inp, I, dout, O, 1.0f, dweight, I);
 }
 
+void matmul_nn_forward(const CudaContext& ctx, float* out, const float* inp, const float* weight, int64_t N,
+                       int64_t I, int64_t O, bool accumulate) {
+  const char* op = "cuda matmul_nn_forward";
+  validate(op, N, I, O);
+  // out^T (O, N) = weight^T (O, I) @ inp^T (I, N): a row-major (I, O) weight is its transpose already.
+  gemm(ctx, op, CUBLAS_OP_N, CUBLAS_OP_N, O, N, I, weight, O, inp, I, accumulate ? 1.0f : 0.0f, out, O);
+}
+
+void matmul_nn_backward(const CudaContext& ctx, float* dinp, float* dweight, const float* dout, const float* inp,
+                        const float* weight, int64_t N, int64_t I, int64_t O) {
+  const char* op = "cuda matmul_nn_backward";
+  validate(op, N, I, O);
+  // dinp^T (I, N) += weight (I, O) @ dout^T (O, N); weight is stored as weight^T (O, I) there
+  if (dinp) gemm(ctx, op, CUBLAS_OP_T, CUBLAS_OP_N, I, N, O, weight, O, dout, O, 1.0f, dinp, I);
+  // dweight^T (O, I) += dout^T (O, N) @ inp (N, I)
+  if (dweight) gemm(ctx, op, CUBLAS_OP_N, CUBLAS_OP_T, O, I, N, dout, O, inp, I, 1.0f, dweight, O);
+}
+
 }  // namespace rwkvs::kernels::cuda

@@ -19,8 +19,8 @@
 
 namespace rwkvs {
 
-// A backend whose Ops carry the RWKV-7 block's kernels says so with kHasRwkv7 (CpuOps does; the
-// CUDA twins of those kernels are not all written yet).
+// A backend whose Ops carry the RWKV-7 block's kernels says so with kHasRwkv7 (CpuOps and CudaOps
+// do); the engine refuses RWKV-7 models on one that does not.
 template <class Ops>
 constexpr bool backend_runs_rwkv7() {
   if constexpr (requires { Ops::kHasRwkv7; })
@@ -40,8 +40,7 @@ class ModelEngine : public Engine {
       : ops_(ops), config_(model.config()), layout_(model.layout()), params_(model.params_size()),
         grads_(model.params_size() + 1), m_(model.params_size()), v_(model.params_size()) {
     if (config_.rwkv7() && !backend_runs_rwkv7<Ops>())
-      fail("RWKV-7 on ", ops_.device_name(), ": the GPU twins of the RWKV-7 block's kernels are not written yet "
-           "(use --device cpu)");
+      fail("RWKV-7 on ", ops_.device_name(), ": this backend lacks the RWKV-7 block's kernels (use --device cpu)");
     ops_.upload(params_.data(), model.params(), n_params());
     view_ = make_view(layout_, params_.data(), config_.n_layer);
     grad_view_ = make_view(layout_, grads_.data(), config_.n_layer);

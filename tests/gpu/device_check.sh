@@ -100,7 +100,8 @@ if ! grep -q "CUDA=ON" "$log"; then
   failures=$((failures + 1))
 fi
 # the tests first, so that a break elsewhere in the CLI does not stop the kernel checks
-tests=(test_gpu_wkv4 test_gpu_wkv7 test_gpu_kernels test_gpu_matmul test_gpu_model test_cublas_library test_wkv4 test_kernels
+tests=(test_gpu_wkv4 test_gpu_wkv7 test_gpu_kernels test_gpu_matmul test_gpu_rwkv7_ops test_gpu_model test_gpu_model7
+  test_cublas_library test_wkv4 test_kernels
   test_engine test_token_stepper test_device_cli test_cli)
 step "build ${tests[*]} (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target "${tests[@]}"
 step "build rwkvs (-j$jobs)" "${BUILD_TIMEOUT:-420}" cmake --build "$build" -j "$jobs" --target rwkvs
