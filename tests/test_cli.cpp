@@ -4,7 +4,10 @@
 #include <cmath>
 #include <string>
 
+#include "src/infer/token_stepper.h"
 #include "src/io/safetensors.h"
+#include "src/io/world_tokenizer.h"
+#include "src/model/checkpoint.h"
 #include "tests/support.h"
 
 using namespace rwkvs;
@@ -55,6 +58,39 @@ TEST_CASE("rwkvs logits runs an RWKV-7 model: the oracle's numbers in both modes
     REQUIRE(got.size() == want.size());
     CHECK_ARRAYS_CLOSE(got.data(), want.data(), got.size(), 1e-4, 1e-4);
   }
+}
+
+TEST_CASE("rwkvs generate --tokenizer: World text in and out, greedy output equal to the library's") {
+  const std::string dir = test::temp_dir("cli_world_generate");
+  const std::string vocab = test::oracle("tokenizers/rwkv_vocab_v20230424.txt");
+  Model m(ModelConfig::rwkv7(1, 16, 65536));  // a World-sized vocabulary on a tiny RWKV-7
+  init_random(m, 5);
+  save_model(dir + "/m.safetensors", m);
+  const std::string prompt = "Hello world, \xe4\xb8\xad";
+  std::string out;
+  REQUIRE(run("(" + cli() + " generate --model " + dir + "/m.safetensors --tokenizer " + vocab + " --prompt '" +
+                  prompt + "' --tokens 6 --temperature 0 --threads 1 2>" + dir + "/err.txt) > " + dir + "/out.txt",
+              &out) == 0);
+  out = test::read_text(dir + "/out.txt");  // stdout alone: the text
+  // the same greedy continuation in-process: encode, prefill, argmax over the vocabulary's ids
+  const WorldTokenizer tok = WorldTokenizer::load(vocab);
+  const std::vector<int32_t> ids = tok.encode(prompt);
+  RecurrentState st(m.config(), 1);
+  TokenStepper stepper(m);
+  std::vector<float> logits(65536);
+  stepper.prefill(st, ids.data(), static_cast<int64_t>(ids.size()), logits.data());
+  std::string want = prompt;
+  for (int i = 0; i < 6; ++i) {
+    const auto best = std::max_element(logits.begin(), logits.begin() + static_cast<long>(tok.vocab_size()));
+    const int32_t id = static_cast<int32_t>(best - logits.begin());
+    if (id == 0) break;
+    want += tok.decode({id});
+    stepper.step(st, id, logits.data());
+  }
+  CHECK(out == want);
+  CHECK(want.size() > prompt.size());
+  // a byte-level model needs no tokenizer: a clear error
+  check_error("generate --model " + dir + "/../m_bytes.safetensors --tokenizer " + vocab, 1, "m_bytes.safetensors");
 }
 
 TEST_CASE("rwkvs logits/grads --device cuda: the oracle's numbers on a GPU, or one clear error without one") {

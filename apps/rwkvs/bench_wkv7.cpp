@@ -105,7 +105,8 @@ double check_against_reference(const WkvBenchArgs& a, const Wkv7Inputs& in, int6
 
 void run_bench_wkv7(const WkvBenchArgs& args) {
   WkvBenchArgs a = args;
-  if (a.device == "cuda") fail("bench wkv --arch rwkv7 --device cuda: the CUDA twin of WKV-7 is not written yet");
+  if (a.device == "cuda")
+    fail("bench wkv --arch rwkv7 --device cuda: not benchmarked yet (the CUDA twin is checked by tests/gpu/test_gpu_wkv7)");
   if (a.head_size < 1 || a.C % a.head_size != 0)
     fail_usage("--head-size must divide --C (", a.C, " channels, head size ", a.head_size, ")");
   if (a.chunk == 0) a.chunk = kernels::Wkv7Options{}.chunk_len;

@@ -4,6 +4,8 @@
 //          continuing an optional --prompt audio file; Ctrl-C finishes the file and exits 130.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -12,6 +14,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "frontends/text/byte_tokenizer.h"
+#include "src/io/world_tokenizer.h"
 #include "src/audio/clip_loader.h"
 #include "src/core/stop_signals.h"
 #include "src/core/threads.h"
@@ -27,6 +30,7 @@ namespace {
 
 struct GenerateArgs {
   std::string model, prompt = "\n";
+  std::string tokenizer;  // a World vocabulary file: text in and out for id models
   int64_t tokens = 200;
   double seconds = 5;
   std::string out;
@@ -59,9 +63,46 @@ void emit(int32_t id, const ModelConfig& c) {
   std::fflush(stdout);
 }
 
+// Text through the RWKV World tokenizer: the prompt encoded, tokens printed as their bytes, and id 0
+// (end of text) ends the continuation; ids past the vocabulary (the embedding's padding) are never
+// sampled.
+void generate_world_text(const GenerateArgs& a, const Model& model) {
+  const ModelConfig& c = model.config();
+  const WorldTokenizer tok = WorldTokenizer::load(a.tokenizer);
+  if (static_cast<int64_t>(tok.vocab_size()) > c.vocab_size)
+    fail_usage("--tokenizer '", a.tokenizer, "' has ", tok.vocab_size(), " ids, more than the model's vocabulary of ",
+               c.vocab_size);
+  std::vector<int32_t> prompt = tok.encode(a.prompt);
+  if (prompt.empty()) prompt.push_back(0);  // the document separator starts a text
+  RecurrentState state(c, 1);
+  TokenStepper stepper(model, a.device, a.precision);
+  std::vector<float> logits(c.vocab_size);
+  Rng rng(a.seed);
+  std::fwrite(a.prompt.data(), 1, a.prompt.size(), stdout);
+  stepper.prefill(state, prompt.data(), static_cast<int64_t>(prompt.size()), logits.data());
+  Timer timer;
+  int64_t n = 0;
+  for (; n < a.tokens; ++n) {
+    std::fill(logits.begin() + static_cast<int64_t>(tok.vocab_size()), logits.end(), -INFINITY);
+    const int32_t id = sample_token(logits.data(), c.vocab_size, a.sampler, rng);
+    if (id == 0) break;
+    const std::string bytes = tok.decode({id});
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    std::fflush(stdout);
+    stepper.step(state, id, logits.data());
+  }
+  std::fprintf(stderr, "\n[%lld tokens in %.2f s: %.1f tokens/s%s]\n", static_cast<long long>(n), timer.seconds(),
+               n / std::max(timer.seconds(), 1e-9), n < a.tokens ? "; stopped at end of text" : "");
+}
+
 void generate_text(const GenerateArgs& a, const Model& model) {
   if (a.tokens < 0) fail_usage("--tokens must not be negative");
   const ModelConfig& c = model.config();
+  if (!a.tokenizer.empty()) {
+    if (c.tokenizer == "bytes") fail_usage("--tokenizer: '", a.model, "' is a byte-level model; it needs none");
+    generate_world_text(a, model);
+    return;
+  }
   std::vector<int32_t> prompt = prompt_ids(a.prompt, c);
   if (prompt.empty()) prompt.push_back(c.tokenizer == "bytes" ? '\n' : 0);
   RecurrentState state(c, 1);
@@ -163,6 +204,8 @@ void add_generate_command(CLI::App& app) {
   a->prompt_opt = cmd->add_option(
       "--prompt", a->prompt, "text to continue (token ids for non-byte models; an audio file for mu-law models)");
   a->tokens_opt = cmd->add_option("--tokens", a->tokens, "text: tokens to generate");
+  cmd->add_option("--tokenizer", a->tokenizer,
+                  "id models: an RWKV World vocabulary (rwkv_vocab_v20230424.txt) to take and print text");
   a->seconds_opt = cmd->add_option("--seconds", a->seconds, "audio: seconds of audio to generate");
   a->out_opt = cmd->add_option("--out", a->out, "audio: output WAV file (16-bit PCM at the model's rate)");
   cmd->add_option("--temperature", a->sampler.temperature, "softmax temperature (0 = greedy)");

@@ -223,7 +223,8 @@ void add_train_command(CLI::App& app) {
              "blocks of a new model [text 6, classify 4, audio-lm 2, ctc 4]");
   add_common(cmd, *f, "--embd", &TrainOptions::embd, "width C of a new model [text 256, classify 96, audio-lm 128, ctc 192]");
   add_common(cmd, *f, "--head-size", &TrainOptions::head_size,
-             "rwkv7: head size N of a new model, dividing --embd (C / N heads) [64, or C when C is smaller]");
+             "rwkv7: head size N of a new model, dividing --embd (C / N heads) [0: the largest <= 64 that divides "
+             "--embd: 64 for 128, 192 and 256, 48 for 96]");
   add_common(cmd, *f, "--lr", &TrainOptions::lr, "peak learning rate [text 6e-4, classify 2e-3, audio-lm 4e-3, ctc 2e-3]");
   add_common(cmd, *f, "--lr-min-ratio", &TrainOptions::lr_min_ratio, "final lr as a fraction of --lr [0.1]");
   add_common(cmd, *f, "--warmup", &TrainOptions::warmup, "linear warm-up steps [50, audio-lm 5, ctc 100]");

@@ -281,7 +281,12 @@ ModelConfig new_trunk_config(const TrainOptions& o, int vocab_size) {
   if (o.arch == "rwkv4") return ModelConfig::rwkv4(o.layers, o.embd, vocab_size);
   if (o.arch != "rwkv7") fail_usage("--arch must be rwkv4 or rwkv7, got '", o.arch, "'");
   ModelConfig c = ModelConfig::rwkv7(o.layers, o.embd, vocab_size);
-  c.head_size = std::min(o.head_size, o.embd);
+  if (o.head_size == 0) {  // released models use 64; narrower trunks take the widest head that fits
+    c.head_size = std::min(64, o.embd);
+    while (o.embd % c.head_size != 0) --c.head_size;
+    return c;
+  }
+  c.head_size = o.head_size;
   if (c.head_size < 1 || o.embd % c.head_size != 0)
     fail_usage("--head-size ", o.head_size, " must divide --embd ", o.embd);
   return c;

@@ -24,7 +24,7 @@ struct TrainOptions {
   std::string arch = "rwkv4";  // a new model's architecture: rwkv4 | rwkv7
   int layers = 6;
   int embd = 256;
-  int head_size = 64;           // rwkv7: head size of a new model (C when C is smaller)
+  int head_size = 0;            // rwkv7: head size of a new model; 0: the largest <= 64 dividing embd
   double lr = 6e-4;
   double lr_min_ratio = 0.1;
   int64_t warmup = 50;
