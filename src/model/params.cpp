@@ -32,9 +32,8 @@ ParamLayout::ParamLayout(const ModelConfig& c) {
   }
 }
 
-void ParamLayout::add_rwkv4_block(const ModelConfig& c, int i) {
-  const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
-  const std::string p = "blocks." + std::to_string(i) + ".";
+// The LayerNorms every block has (both architectures): ln0 on block 0 only, then ln1 and ln2.
+void ParamLayout::add_block_norms(const std::string& p, int i, int64_t C) {
   if (i == 0) {
     add(p + "ln0.weight", {C}, false);
     add(p + "ln0.bias", {C}, false);
@@ -43,6 +42,12 @@ void ParamLayout::add_rwkv4_block(const ModelConfig& c, int i) {
   add(p + "ln1.bias", {C}, false);
   add(p + "ln2.weight", {C}, false);
   add(p + "ln2.bias", {C}, false);
+}
+
+void ParamLayout::add_rwkv4_block(const ModelConfig& c, int i) {
+  const int64_t C = c.n_embd, A = c.dim_att, F = c.dim_ffn;
+  const std::string p = "blocks." + std::to_string(i) + ".";
+  add_block_norms(p, i, C);
   add(p + "att.time_decay", {A}, false);
   add(p + "att.time_first", {A}, false);
   add(p + "att.time_mix_k", {1, 1, C}, false);
@@ -63,14 +68,7 @@ void ParamLayout::add_rwkv4_block(const ModelConfig& c, int i) {
 void ParamLayout::add_rwkv7_block(const ModelConfig& c, int i) {
   const int64_t C = c.n_embd, F = c.dim_ffn, H = c.n_head(), N = c.head_size;
   const std::string p = "blocks." + std::to_string(i) + ".";
-  if (i == 0) {
-    add(p + "ln0.weight", {C}, false);
-    add(p + "ln0.bias", {C}, false);
-  }
-  add(p + "ln1.weight", {C}, false);
-  add(p + "ln1.bias", {C}, false);
-  add(p + "ln2.weight", {C}, false);
-  add(p + "ln2.bias", {C}, false);
+  add_block_norms(p, i, C);
   const std::string a = p + "att.";
   for (const char* mix : {"x_r", "x_w", "x_k", "x_v", "x_a", "x_g"}) add(a + mix, {1, 1, C}, false);
   add(a + "w0", {1, 1, C}, false);

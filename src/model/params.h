@@ -32,6 +32,7 @@ class ParamLayout {
 
  private:
   void add(std::string name, std::vector<int64_t> shape, bool weight_decay, bool trainable = true);
+  void add_block_norms(const std::string& prefix, int i, int64_t C);
   void add_rwkv4_block(const ModelConfig& c, int i);
   void add_rwkv7_block(const ModelConfig& c, int i);
   std::vector<ParamInfo> tensors_;

@@ -19,6 +19,13 @@ struct ForwardOptions {
   kernels::Wkv4Options wkv;  // chunk length and schedule of the WKV kernel
 };
 
+// Resizes an activation buffer to n elements, keeping its allocation when the size is unchanged
+// (shared by the RWKV-4 and RWKV-7 activation structs).
+template <class Buf>
+void size_to(Buf& b, int64_t n) {
+  if (b.size() != static_cast<size_t>(n)) b.resize(static_cast<size_t>(n));
+}
+
 // What forward keeps for backward. N = B*T rows.
 template <class Ops>
 struct ActivationsT {
@@ -81,11 +88,6 @@ struct ActivationsT {
     for (auto& g : gF) size_to(g, N * F);
   }
 
- private:
-  template <class T>
-  static void size_to(Buffer<T>& b, int64_t n) {
-    if (b.size() != static_cast<size_t>(n)) b.resize(static_cast<size_t>(n));
-  }
 };
 
 namespace graph {

@@ -95,11 +95,6 @@ struct Activations7T {
     size_to(dv_first, N * C);
   }
 
- private:
-  template <class T>
-  static void size_to(Buffer<T>& b, int64_t n) {
-    if (b.size() != static_cast<size_t>(n)) b.resize(static_cast<size_t>(n));
-  }
 };
 
 namespace graph7 {
