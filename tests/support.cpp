@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace rwkvs::test {
@@ -99,6 +100,11 @@ std::string oracle(const std::string& script) {
 }
 bool have_torch() { return RWKVS_HAVE_TORCH; }
 std::string python() { return RWKVS_PYTHON; }
+
+std::vector<int32_t> read_tokens(const std::string& path) {
+  std::ifstream f(path);
+  return {std::istream_iterator<int32_t>(f), std::istream_iterator<int32_t>()};
+}
 
 std::vector<float> read_f32_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

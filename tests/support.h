@@ -49,6 +49,8 @@ bool have_torch();
 std::string python();
 
 std::vector<float> read_f32_file(const std::string& path);
+// Whitespace-separated token ids (the oracles' tokens.txt).
+std::vector<int32_t> read_tokens(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 

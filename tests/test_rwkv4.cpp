@@ -13,15 +13,11 @@
 #include "tests/support.h"
 
 using namespace rwkvs;
+using rwkvs::test::read_tokens;
 
 namespace {
 
 std::string golden(const std::string& name) { return std::string(RWKVS_TEST_DATA_DIR) + "/oracle/" + name; }
-
-std::vector<int32_t> read_tokens(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istream_iterator<int32_t>(f), std::istream_iterator<int32_t>()};
-}
 
 std::vector<int32_t> random_tokens(int64_t n, int64_t V, uint64_t seed) {
   Rng rng(seed);

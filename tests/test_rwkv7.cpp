@@ -16,15 +16,11 @@
 #include "tests/support.h"
 
 using namespace rwkvs;
+using rwkvs::test::read_tokens;
 
 namespace {
 
 std::string golden(const std::string& name) { return std::string(RWKVS_TEST_DATA_DIR) + "/rwkv7/" + name; }
-
-std::vector<int32_t> read_tokens(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istream_iterator<int32_t>(f), std::istream_iterator<int32_t>()};
-}
 
 double max_abs(const float* x, size_t n) {
   double m = 0;

@@ -24,11 +24,6 @@ namespace {
 
 std::string golden(const std::string& name) { return std::string(RWKVS_TEST_DATA_DIR) + "/rwkv7/" + name; }
 
-std::vector<int32_t> read_tokens(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istream_iterator<int32_t>(f), std::istream_iterator<int32_t>()};
-}
-
 double max_abs(const float* x, size_t n) {
   double m = 1e-30;
   for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(double(x[i])));
